@@ -1,0 +1,116 @@
+#include "cli/cli.h"
+
+#include <cstdlib>
+#include <ostream>
+
+#include "cli/exit_codes.h"
+
+namespace attest::cli {
+
+void add_tee_options(CLI::App& sub, TeeOptions& opts, Context& ctx) {
+  sub.add_option("--tee", opts.tee,
+                 "TEE to use: auto (detect; never falls back to sample), tdx, snp, cca, "
+                 "az-snp-vtpm, az-tdx-vtpm, tpm, sample")
+      ->capture_default_str();
+  sub.add_option("--tcti", ctx.providers.tcti,
+                 "TPM transport (tpm2-tss TCTI string), e.g. device:/dev/tpmrm0 or "
+                 "swtpm:host=127.0.0.1,port=2321; env ATTEST_TCTI")
+      ->capture_default_str();
+}
+
+Result<std::unique_ptr<EvidenceProvider>> open_provider(const TeeOptions& opts, Context& ctx) {
+  TeeKind kind;
+  if (opts.tee == "auto") {
+    auto detected = detect_tee(ctx.os, ctx.providers);
+    if (!detected) return std::unexpected(std::move(detected.error()));
+    kind = *detected;
+  } else {
+    auto parsed = parse_tee(opts.tee);
+    if (!parsed) return std::unexpected(std::move(parsed.error()));
+    kind = *parsed;
+  }
+  return make_provider(kind, ctx.os, ctx.providers);
+}
+
+void add_report_data_options(CLI::App& sub, ReportDataOptions& opts) {
+  auto* hex = sub.add_option("--report-data", opts.hex,
+                             "Report data as hex (up to 64 bytes; shorter is zero-padded)");
+  auto* file = sub.add_option("--report-data-file", opts.file,
+                              "Read the report data (raw bytes, up to 64) from PATH ('-' = stdin)");
+  hex->excludes(file);
+}
+
+Result<Bytes> load_report_data(const ReportDataOptions& opts, Context& ctx) {
+  Bytes data;
+  if (!opts.hex.empty()) {
+    auto decoded = hex_decode(opts.hex);
+    if (!decoded) return std::unexpected(std::move(decoded.error()).with_context("--report-data"));
+    data = std::move(*decoded);
+  } else if (!opts.file.empty()) {
+    auto read = read_file(ctx.os, opts.file == "-" ? "/dev/stdin" : opts.file, 4096);
+    if (!read) return std::unexpected(std::move(read.error()).with_context("--report-data-file"));
+    data = std::move(*read);
+  }
+  if (data.size() > kMaxReportData)
+    return fail(Code::InvalidArgument,
+                "report data is " + std::to_string(data.size()) + " bytes; the maximum is 64");
+  return data;
+}
+
+int run(const std::vector<std::string>& args, Context& ctx) {
+  CLI::App app{"attest-cli: hardware evidence and Trustee KBS secrets for confidential VMs",
+               "attest-cli"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "attest-cli 0.1.0");
+  app.footer(
+      "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 no TEE or device error, 4 bad input,\n"
+      "5 network error, 6 attestation refused, 7 access denied. See README.md.");
+  if (const char* tcti = std::getenv("ATTEST_TCTI"); tcti != nullptr && *tcti != '\0')
+    ctx.providers.tcti = tcti;
+
+  std::function<Result<void>()> action;
+  std::vector<std::function<Result<void>()>> actions(commands().size());
+  for (std::size_t i = 0; i < commands().size(); ++i) {
+    const Command& c = commands()[i];
+    CLI::App* sub = app.add_subcommand(std::string(c.name), std::string(c.help));
+    actions[i] = c.setup(*sub, ctx);
+    sub->callback([&action, &actions, i] { action = actions[i]; });
+  }
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  if (!reversed.empty()) reversed.pop_back();  // argv[0]
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    ctx.out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    ctx.out << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  } catch (const CLI::CallForVersion&) {
+    ctx.out << app.version() << "\n";
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    // A subcommand's --help raises CallForHelp from within; CLI11 reports it as success.
+    if (e.get_exit_code() == 0) {
+      app.exit(e, ctx.out, ctx.err);
+      return kExitOk;
+    }
+    ctx.err << "attest-cli: " << e.what() << "\n";
+    ctx.err << "Run 'attest-cli --help' for usage.\n";
+    return kExitUsage;
+  }
+  if (!action) {
+    ctx.err << "attest-cli: no command given\n";
+    return kExitUsage;
+  }
+  auto result = action();
+  if (!result) {
+    ctx.err << "attest-cli: " << result.error().message << "\n";
+    return exit_code_for(result.error());
+  }
+  ctx.out.flush();
+  return kExitOk;
+}
+
+}  // namespace attest::cli

@@ -1,0 +1,60 @@
+// attest-cli as a library: main() builds PosixOs and calls run(); tests call run() with a fake
+// kernel ABI behind the same Os seam and capture the output streams.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "common/error.h"
+#include "providers/os/os.h"
+#include "providers/provider.h"
+
+namespace attest::cli {
+
+// What every command can reach: the OS seam, the streams, and the global options.
+struct Context {
+  Os& os;
+  std::ostream& out;  // binary-safe: commands write raw bytes here
+  std::ostream& err;
+  ProviderConfig providers;
+};
+
+// A subcommand: `setup` declares its options on `sub` and returns the action to run after
+// parsing. One file per command (cli/cmd_*.cpp).
+struct Command {
+  std::string_view name;
+  std::string_view help;
+  std::function<std::function<Result<void>()>(CLI::App& sub, Context& ctx)> setup;
+};
+
+const std::vector<Command>& commands();
+
+// Parses argv, runs the chosen command, reports an error once on `err` and returns the exit code.
+int run(const std::vector<std::string>& args, Context& ctx);
+
+// Shared option helpers, so that every command spells and parses them the same way.
+struct TeeOptions {
+  std::string tee = "auto";
+};
+void add_tee_options(CLI::App& sub, TeeOptions& opts, Context& ctx);
+[[nodiscard]] Result<std::unique_ptr<EvidenceProvider>> open_provider(const TeeOptions& opts,
+                                                                      Context& ctx);
+
+struct ReportDataOptions {
+  std::string hex;
+  std::string file;
+};
+void add_report_data_options(CLI::App& sub, ReportDataOptions& opts);
+// The report data bytes (at most 64; providers pad or place them).
+[[nodiscard]] Result<Bytes> load_report_data(const ReportDataOptions& opts, Context& ctx);
+
+// Writes bytes to `-o PATH` atomically (temp file + rename, mode 0600 unless given) or to out.
+[[nodiscard]] Result<void> write_output(Context& ctx, const std::string& path, ByteView data,
+                                        unsigned mode = 0600);
+
+}  // namespace attest::cli

@@ -1,0 +1,13 @@
+#include "cli/commands.h"
+
+namespace attest::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = {
+      get_report_command(),
+      get_evidence_command(),
+  };
+  return all;
+}
+
+}  // namespace attest::cli

@@ -1,0 +1,11 @@
+// One factory per subcommand; cli/commands.cpp lists them in --help order.
+#pragma once
+
+#include "cli/cli.h"
+
+namespace attest::cli {
+
+Command get_report_command();
+Command get_evidence_command();
+
+}  // namespace attest::cli

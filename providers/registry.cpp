@@ -1,0 +1,93 @@
+// The provider registry: one entry per TEE, in the fixed auto-detection order documented in
+// the README ("Detection order"). Sample is last and never detected.
+#include <array>
+
+#include "providers/provider.h"
+#include "providers/sample/sample_provider.h"
+
+namespace attest {
+namespace {
+
+struct TeeName {
+  TeeKind kind;
+  std::string_view wire;
+};
+constexpr std::array<TeeName, 7> kTeeNames{{
+    {TeeKind::Tdx, "tdx"},
+    {TeeKind::Snp, "snp"},
+    {TeeKind::Cca, "cca"},
+    {TeeKind::AzSnpVtpm, "az-snp-vtpm"},
+    {TeeKind::AzTdxVtpm, "az-tdx-vtpm"},
+    {TeeKind::Tpm, "tpm"},
+    {TeeKind::Sample, "sample"},
+}};
+constexpr std::array<TeeKind, 7> kAllTees{TeeKind::Tdx,       TeeKind::Snp,       TeeKind::Cca,
+                                          TeeKind::AzSnpVtpm, TeeKind::AzTdxVtpm, TeeKind::Tpm,
+                                          TeeKind::Sample};
+
+std::vector<ProviderInfo> build_registry() {
+  std::vector<ProviderInfo> r;
+  // Detection order: hardware TEEs with direct guest interfaces first, then the Azure vTPM
+  // (recognised by its HCL NV index, so it wins over bare tpm), then plain tpm.
+  r.push_back(sample_provider_info());
+  return r;
+}
+
+}  // namespace
+
+std::string_view tee_wire_name(TeeKind t) {
+  for (const auto& n : kTeeNames)
+    if (n.kind == t) return n.wire;
+  return "unknown";
+}
+
+Result<TeeKind> parse_tee(std::string_view name) {
+  for (const auto& n : kTeeNames)
+    if (n.wire == name) return n.kind;
+  std::string known;
+  for (const auto& n : kTeeNames) known += (known.empty() ? "" : ", ") + std::string(n.wire);
+  return fail(Code::InvalidArgument,
+              "unknown TEE '" + std::string(name) + "' (known: " + known + ")");
+}
+
+std::span<const TeeKind> all_tees() { return kAllTees; }
+
+std::span<const ProviderInfo> provider_registry() {
+  static const std::vector<ProviderInfo> registry = build_registry();
+  return registry;
+}
+
+Result<TeeKind> detect_tee(Os& os, const ProviderConfig& cfg) {
+  std::string probed;
+  for (const auto& info : provider_registry()) {
+    if (info.kind == TeeKind::Sample) continue;
+    auto present = info.detect(os, cfg);
+    if (!present)
+      return std::unexpected(
+          std::move(present.error())
+              .with_context("detecting " + std::string(tee_wire_name(info.kind))));
+    if (*present) return info.kind;
+    probed += (probed.empty() ? "" : ", ") + std::string(tee_wire_name(info.kind));
+  }
+  return fail(Code::NotFound, "no TEE found (probed: " + (probed.empty() ? "nothing" : probed) +
+                                  "); choose one with --tee, or --tee sample for testing");
+}
+
+Result<std::unique_ptr<EvidenceProvider>> make_provider(TeeKind kind, Os& os,
+                                                        const ProviderConfig& cfg) {
+  for (const auto& info : provider_registry())
+    if (info.kind == kind) return info.create(os, cfg);
+  return fail(Code::Unsupported,
+              "TEE '" + std::string(tee_wire_name(kind)) + "' is not supported by this build");
+}
+
+Result<std::array<std::uint8_t, 64>> pad_report_data(ByteView report_data) {
+  if (report_data.size() > kMaxReportData)
+    return fail(Code::InvalidArgument, "report data is " + std::to_string(report_data.size()) +
+                                           " bytes; the maximum is 64");
+  std::array<std::uint8_t, 64> out{};
+  std::copy(report_data.begin(), report_data.end(), out.begin());
+  return out;
+}
+
+}  // namespace attest
