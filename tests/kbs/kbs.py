@@ -9,15 +9,10 @@ python3-cryptography only.
 import os
 import sys
 
-try:
-    import jwcrypto  # noqa: F401  (Debian python3-jwcrypto)
-except ImportError:
-    # A pyenv/venv python3 first in PATH lacks the Debian packages: re-run under the
-    # system interpreter once instead of failing.
-    if os.path.exists("/usr/bin/python3") and not os.environ.get("KBS_REEXEC"):
-        os.environ["KBS_REEXEC"] = "1"
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    sys.exit("kbs.py: python3-jwcrypto is not importable by " + sys.executable)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kbs_python  # noqa: E402  (stdlib only)
+
+kbs_python.ensure_packages()
 
 import argparse
 import http.server
@@ -31,7 +26,6 @@ import threading
 import time
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kbs_protocol  # noqa: E402
 import kbs_token  # noqa: E402
 from kbs_protocol import KbsError, Reply  # noqa: E402
