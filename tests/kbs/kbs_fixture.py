@@ -80,10 +80,9 @@ class KbsProcess:
         self.workdir = tempfile.mkdtemp(prefix="testkbs-")
         self.log_path = os.path.join(self.workdir, "kbs.log")
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.workdir, "stderr"), "wb"),
-                                     env=env)
+        with open(os.path.join(self.workdir, "stderr"), "wb") as stderr:
+            self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=stderr, env=env)
         port_file = os.path.join(self.workdir, "port")
         deadline = time.monotonic() + self._start_timeout
         while not os.path.exists(port_file):
