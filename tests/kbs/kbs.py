@@ -102,7 +102,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return None
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
         if length > MAX_BODY:
             return None
         return self.rfile.read(length) if length > 0 else b""
@@ -133,7 +136,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if endpoint != "test":
             self.app.state.count_request(endpoint)
         body = self._read_body() if method in ("POST", "PUT") else b""
-        if body is None:
+        if body is None:  # over the 2 MiB limit or unreadable Content-Length
             self.close_connection = True
             self._send(endpoint, 413, b"payload too large")
             return
@@ -143,14 +146,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reply = self._route(method, path, endpoint, body)
         except KbsError as err:
             LOG.info("%s %s failed: %s (%s)", method, path, err.variant, err.cause or err.detail)
-            reply = Reply(err.status, err.body(), json_body=False)
+            reply = Reply(err.status, err.body())
+        except Exception:  # a bug in the test KBS: make it loud, never a silent hang-up
+            LOG.exception("%s %s: internal error in the test KBS", method, path)
+            reply = Reply(500, b"test KBS internal error (see its log)")
         if endpoint in KBS_ENDPOINTS and reply.status == 200 and self._body_faults(endpoint, reply):
             return
         self._send(endpoint, reply.status, reply.body, reply.headers)
 
     def _route(self, method, path, endpoint, body) -> Reply:
         if endpoint == "healthz":
-            return Reply(200, b"", json_body=False)
+            return Reply(200, b"")
         if endpoint == "test":
             return self._test_endpoint(method, path, body)
         if endpoint == "auth":
@@ -158,7 +164,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if endpoint == "attest":
             return kbs_protocol.handle_attest(self.app, self._cookie_session(), body)
         if not path.startswith("/kbs/v0/"):
-            return Reply(404, b"", json_body=False)
+            return Reply(404, b"")
         segments = path[len("/kbs/v0/"):].split("/")
         if segments[0] != "resource":
             raise KbsError("PluginNotFound", "Plugin %s not found" % segments[0], status=404)
@@ -197,8 +203,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 state.policy = policy
                 return ok({"policy": policy})
         except (ValueError, AttributeError) as exc:
-            return Reply(400, json.dumps({"error": str(exc)}).encode(), json_body=False)
-        return Reply(404, b"", json_body=False)
+            return Reply(400, json.dumps({"error": str(exc)}).encode())
+        return Reply(404, b"")
 
     # -------------------------------------------------------------- faults ---
     def _pre_faults(self, endpoint) -> bool:
@@ -292,7 +298,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
         state = self.app.state
         state.count_response(endpoint, "oversized")
-        LOG.info("%s %s -> 200 oversized (%d of %d bytes sent)", self.command, self.path, sent, size)
+        LOG.info("%s %s -> 200 oversized (%d of %d bytes sent)", self.command, self.path,
+                 sent, size)
 
 
 class KbsServer(http.server.ThreadingHTTPServer):
@@ -347,7 +354,8 @@ def parse_args(argv):
     p.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE][@SCOPE][*COUNT]")
     p.add_argument("--token-ttl", type=int, default=300, help="token lifetime, seconds")
     p.add_argument("--session-ttl", type=float, default=300, help="session lifetime, seconds")
-    p.add_argument("--token-key", help="EC P-256 private key PEM to sign tokens (default: ephemeral)")
+    p.add_argument("--token-key",
+                   help="EC P-256 private key PEM to sign tokens (default: ephemeral)")
     p.add_argument("--trust-token-key", action="append", default=[], metavar="PEM",
                    help="also accept Bearer tokens signed by this key (passport mode)")
     p.add_argument("--log", help="append the log here instead of stderr")
@@ -365,7 +373,8 @@ def build_server(args) -> KbsServer:
     state.set_faults(args.fault)
     for path, data in args.resource:
         state.set_resource(path, data)
-    signing_key = kbs_token.load_key(args.token_key) if args.token_key else kbs_token.new_signing_key()
+    signing_key = (kbs_token.load_key(args.token_key) if args.token_key
+                   else kbs_token.new_signing_key())
     trusted = [signing_key] + [kbs_token.load_key(p) for p in args.trust_token_key]
     context = None
     if args.tls_cert:
@@ -388,7 +397,8 @@ def _write_port_file(path, port):
 def main(argv=None) -> int:
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        logging.basicConfig(filename=args.log, level=logging.DEBUG if args.verbose else logging.INFO,
+        logging.basicConfig(filename=args.log,
+                            level=logging.DEBUG if args.verbose else logging.INFO,
                             format="%(asctime)s kbs[%(process)d] %(message)s")
         server = build_server(args)
     except (FaultSpecError, OSError, ValueError) as exc:

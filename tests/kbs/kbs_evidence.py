@@ -101,7 +101,8 @@ def parse_tdx_quote(quote: bytes) -> dict:
     version = rd.le(2)
     att_key_type = rd.le(2)
     tee_type = rd.le(4)
-    _require(att_key_type == 2, "TDX quote attestation key type %d is not ECDSA-P256" % att_key_type)
+    _require(att_key_type == 2,
+             "TDX quote attestation key type %d is not ECDSA-P256" % att_key_type)
     _require(tee_type == 0x81, "TDX quote tee_type 0x%x is not TDX" % tee_type)
     rd.take(40)
     if version == 4:

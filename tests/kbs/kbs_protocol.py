@@ -37,8 +37,8 @@ class KbsError(Exception):
 
 
 class Reply:
-    def __init__(self, status: int, body: bytes = b"", headers=(), json_body=True):
-        self.status, self.body, self.headers, self.json_body = status, body, list(headers), json_body
+    def __init__(self, status: int, body: bytes = b"", headers=()):
+        self.status, self.body, self.headers = status, body, list(headers)
 
 
 def _json_reply(obj, headers=()) -> Reply:
@@ -134,7 +134,7 @@ def _verify_devices(session, pubkey, additional: str) -> dict:
     for tee, evidence in devices.items():
         try:
             out[tee] = kbs_evidence.verify_device(tee, evidence, digest)
-        except kbs_evidence.EvidenceError as exc:
+        except (kbs_evidence.EvidenceError, ValueError, TypeError, KeyError) as exc:
             raise _attest_error(str(exc)) from exc
     return out
 
@@ -158,9 +158,11 @@ def handle_attest(app, session_id, body: bytes) -> Reply:
     digest = kbs_crypto.runtime_data_digest(session.hash_alg, session.nonce, pubkey, additional)
     try:
         claims = kbs_evidence.verify_primary(session.tee, evidence["primary_evidence"], digest)
-    except kbs_evidence.EvidenceError as exc:
+    except (kbs_evidence.EvidenceError, ValueError, TypeError, KeyError, IndexError) as exc:
+        # Garbage evidence must end as the generic 401, like Trustee, not as a crash.
         raise _attest_error("%s (%s digest %s)" % (exc, session.hash_alg, digest.hex())) from exc
-    runtime_claims = {"nonce": session.nonce, "tee-pubkey": pubkey, "additional-evidence": additional}
+    runtime_claims = {"nonce": session.nonce, "tee-pubkey": pubkey,
+                      "additional-evidence": additional}
     expired = app.state.fire("expired-token", "attest") is not None
     token = kbs_token.issue_token(app.signing_key, session.tee, claims, runtime_claims,
                                   app.state.token_ttl_s, devices=devices, expired=expired)
@@ -225,4 +227,4 @@ def handle_resource_admin(app, method, segments, body: bytes) -> Reply:
         LOG.info("admin: resource %s set (%d bytes)", path, len(body))
     elif not app.state.delete_resource(path):
         raise KbsError("PluginInternalError", "Plugin internal error", cause="no resource " + path)
-    return Reply(200, b"", json_body=False)
+    return Reply(200, b"")

@@ -11,7 +11,7 @@ sys.path.insert(0, HERE)
 
 import kbs_python  # noqa: E402
 
-kbs_python.ensure_packages()
+kbs_python.require_packages()
 
 import selftest_client as sc  # noqa: E402
 from kbs_fixture import KbsProcess  # noqa: E402

@@ -20,10 +20,12 @@ class HandshakeTest(KbsCase):
         resp = self.client.auth()
         self.assertEqual(resp.status, 200)
         self.assertEqual(resp.header("Content-Type"), "application/json")
-        self.assertRegex(resp.body.decode(), r'^\{"nonce":"[A-Za-z0-9+/]{43}=","extra-params":""\}$')
+        self.assertRegex(resp.body.decode(),
+                         r'^\{"nonce":"[A-Za-z0-9+/]{43}=","extra-params":""\}$')
         self.assertEqual(len(base64.b64decode(resp.json()["nonce"])), 32)
-        self.assertRegex(resp.header("Set-Cookie"), r"^kbs-session-id=[0-9a-f]{32}; Expires="
-                         r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$")
+        self.assertRegex(resp.header("Set-Cookie"),
+                         r"^kbs-session-id=[0-9a-f]{32}; Expires=(Mon|Tue|Wed|Thu|Fri|Sat|Sun), "
+                         r"\d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$")
 
     def test_auth_version_rules(self):
         mismatch = "Attestation error: RCAR handshake Auth failed: KBS Client Protocol " \
@@ -83,15 +85,17 @@ class AttestTest(KbsCase):
                 self.assertEqual(key.decrypt(resp.body), SECRET)
                 header = base64.urlsafe_b64decode(resp.json()["protected"] + "==").decode()
                 if kind.startswith("P-"):
-                    self.assertRegex(header, r'^\{"alg":"ECDH-ES\+A256KW","enc":"A256GCM","epk":'
-                                     r'\{"crv":"%s","kty":"EC","x":"[\w-]+","y":"[\w-]+"\}\}$' % kind)
+                    self.assertRegex(header, (
+                        r'^\{"alg":"ECDH-ES\+A256KW","enc":"A256GCM","epk":'
+                        r'\{"crv":"%s","kty":"EC","x":"[\w-]+","y":"[\w-]+"\}\}$') % kind)
                 else:
                     self.assertEqual(header, '{"alg":"%s","enc":"A256GCM"}' % kind)
 
     def test_token_shape(self):
         key, token = self.attested()
         header, payload = sc.token_parts(token)
-        self.assertEqual((header["alg"], header["typ"], header["jwk"]["kty"]), ("ES256", "JWT", "EC"))
+        self.assertEqual((header["alg"], header["typ"], header["jwk"]["kty"]),
+                         ("ES256", "JWT", "EC"))
         self.assertEqual(payload["exp"] - payload["iat"], 300)
         annotated = payload["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
         self.assertIn("sample", annotated)
@@ -169,6 +173,22 @@ class AttestTest(KbsCase):
                 _, resp = self.client.handshake(tee, builder_kw=kw)
                 self.assertEqual(resp.status, 200, resp.body)
 
+    def test_garbage_evidence_is_generic_401(self):
+        garbage = [None, 1, "x", [], {}, {"quote": "!!"}, {"quote": sc.b64(b"\x04\x00\x02")},
+                   {"report_data": 5}, {"attestation_report": {"report_data": ["a"]}},
+                   {"attestation_report": {"report_data": [256] * 64}},
+                   {"tpm_quote": {"message": 5}}, {"tpm_quote": {"message": "zz"}},
+                   {"ak_public": "AAAA", "tpm_quote": {"message": "", "signature": ""}},
+                   {"token": "abc"}, {"token": [-1]}]
+        for tee in ("sample", "tdx", "snp", "cca", "tpm", "az-snp-vtpm", "csv"):
+            for evidence in garbage:
+                with self.subTest(tee=tee, evidence=evidence):
+                    key = sc.TeeKey()
+                    nonce = self.client.auth(tee).json()["nonce"]
+                    resp = self.client.attest(nonce, key.pubkey, evidence)
+                    self.assertEqual((resp.status, resp.json()), (401, ATTEST_FAILED))
+        self.assertNotIn("500", json.dumps(self.kbs.stats()["responses"]))
+
     def test_bad_signatures_rejected(self):
         for tee in ("tdx", "tpm"):
             with self.subTest(tee=tee):
@@ -200,7 +220,8 @@ class ResourceTest(KbsCase):
                                           sc.sample_evidence(sc.digest_of(nonce, pubkey)))
                 self.assertEqual(resp.status, 200, resp.body)
                 resp = self.client.get_resource("default/key/1")
-                self.assertEqual((resp.status, resp.body), (401, error_body("JweError", "JWE failed")))
+                self.assertEqual((resp.status, resp.body),
+                                 (401, error_body("JweError", "JWE failed")))
 
     def test_policies(self):
         self.kbs.set_policy("default")

@@ -76,7 +76,8 @@ class PassportTest(TempDirCase):
             header, _ = sc.token_parts(token)
             with open(pub, "rb") as handle:
                 numbers = serialization.load_pem_public_key(handle.read()).public_numbers()
-            self.assertEqual(header["jwk"]["x"], kbs_crypto.b64url_nopad(numbers.x.to_bytes(32, "big")))
+            self.assertEqual(header["jwk"]["x"],
+                             kbs_crypto.b64url_nopad(numbers.x.to_bytes(32, "big")))
             resp = sc.Client(trusting.port).get_resource("default/key/1", bearer=token)
             self.assertEqual((resp.status, key.decrypt(resp.body)), (200, SECRET))
             self.assertEqual(trusting.stats()["requests"], {"resource": 1})
