@@ -33,6 +33,7 @@ from kbs_state import FaultSpecError, KbsState  # noqa: E402
 
 LOG = logging.getLogger("kbs")
 MAX_BODY = 2 * 1024 * 1024  # Trustee's default payload limit (§1.1)
+DRAIN_LIMIT = 16 * 1024 * 1024
 KBS_ENDPOINTS = ("auth", "attest", "resource")
 
 
@@ -107,6 +108,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except ValueError:
             return None
         if length > MAX_BODY:
+            # Drain a moderately oversized body so the client reads the 413 instead of
+            # a reset; beyond DRAIN_LIMIT just close.
+            while 0 < length <= DRAIN_LIMIT:
+                got = len(self.rfile.read(min(length, 1 << 16)))
+                length = length - got if got else 0
             return None
         return self.rfile.read(length) if length > 0 else b""
 

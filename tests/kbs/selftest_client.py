@@ -178,7 +178,10 @@ class Client:
             hdrs = dict(headers or {})
             if data is not None:
                 hdrs.setdefault("Content-Type", "application/json")
-            conn.request(method, path, body=data, headers=hdrs)
+            chunked = hdrs.get("Transfer-Encoding") == "chunked"
+            if chunked:
+                del hdrs["Transfer-Encoding"]
+            conn.request(method, path, body=data, headers=hdrs, encode_chunked=chunked)
             resp = conn.getresponse()
             if not read_body:
                 return resp, conn

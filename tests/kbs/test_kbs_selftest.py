@@ -55,6 +55,17 @@ class HandshakeTest(KbsCase):
                 resp = self.client.request("POST", "/kbs/v0/auth", body)
                 self.assertEqual((resp.status, resp.body), (401, expected))
 
+    def test_request_body_framing(self):
+        resp = self.client.request("POST", "/kbs/v0/auth", b"x" * (2 * 1024 * 1024 + 1))
+        self.assertEqual(resp.status, 413)
+        resp, conn = self.client.request("POST", "/kbs/v0/auth", iter([
+            b'{"version":"0.4.0",', b'"tee":"sample","extra-params":{}}']),
+            {"Transfer-Encoding": "chunked"}, read_body=False)
+        try:
+            self.assertEqual(resp.status, 200)
+        finally:
+            conn.close()
+
     def test_wrong_method_and_unknown_plugin_are_404(self):
         resp = self.client.request("GET", "/kbs/v0/auth")
         self.assertEqual((resp.status, resp.body),

@@ -13,6 +13,7 @@ import shutil
 import ssl
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -100,6 +101,20 @@ class CommandLineTest(unittest.TestCase):
             _, payload = sc.token_parts(resp.json()["token"])
             self.assertEqual(payload["exp"] - payload["iat"], 60)
             self.assertEqual(key.decrypt(client.get_resource("a/b/c").body), b"Hello")
+
+
+    def test_session_lifetime(self):
+        with running_kbs(policy="allow-all", session_ttl=0.3) as kbs:
+            client = sc.Client(kbs.port)
+            key = sc.TeeKey()
+            challenge = client.auth()
+            self.assertIn("kbs-session-id=", challenge.header("Set-Cookie"))
+            time.sleep(0.6)  # past the 0.3 s session lifetime: expiry is certain, not raced
+            nonce = challenge.json()["nonce"]
+            evidence = sc.sample_evidence(sc.digest_of(nonce, key.pubkey))
+            resp = client.attest(nonce, key.pubkey, evidence)
+            self.assertEqual((resp.status, resp.json()["detail"]),
+                             (401, "Attestation error: RCAR handshake Attest failed"))
 
 
 class CanonicalJsonTest(unittest.TestCase):
