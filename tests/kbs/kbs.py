@@ -103,10 +103,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return None
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return None
+        length = int(self.headers.get("Content-Length") or 0)  # ValueError: bad framing
         if length > MAX_BODY:
             # Drain a moderately oversized body so the client reads the 413 instead of
             # a reset; beyond DRAIN_LIMIT just close.
@@ -143,8 +140,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         endpoint = classify(method, path)
         if endpoint != "test":
             self.app.state.count_request(endpoint)
-        body = self._read_body() if method in ("POST", "PUT") else b""
-        if body is None:  # over the 2 MiB limit or unreadable Content-Length
+        try:
+            body = self._read_body() if method in ("POST", "PUT") else b""
+        except ValueError:
+            self.close_connection = True
+            self._send(endpoint, 400, b"bad request body framing")
+            return
+        if body is None:  # over the 2 MiB limit
             self.close_connection = True
             self._send(endpoint, 413, b"payload too large")
             return
