@@ -63,7 +63,9 @@ std::string at(std::size_t offset) { return " at offset " + std::to_string(offse
   return r.offset();
 }
 
-[[nodiscard]] Result<void> read_first_record(ByteReader& r, EventLog& log) {
+// Reads the first record. True (and the reader past it) when it is the crypto-agile Spec ID
+// Event03 header; false for a legacy log, whose first record is an ordinary SHA-1 event.
+[[nodiscard]] Result<bool> read_spec_id_record(ByteReader& r, EventLog& log) {
   auto index = r.le32();
   if (!index) return std::unexpected(std::move(index.error()));
   auto type = r.le32();
@@ -73,22 +75,17 @@ std::string at(std::size_t offset) { return " at offset " + std::to_string(offse
   if (!size) return std::unexpected(std::move(size.error()));
   const std::size_t data_at = r.offset();
   const ByteView rest = r.rest();
-  const bool has_spec_id =
-      *type == kEvNoAction && rest.size() >= kSpecIdSignature.size() &&
-      std::equal(kSpecIdSignature.begin(), kSpecIdSignature.end(), rest.begin());
-  if (!has_spec_id) {
-    if (rest.size() < *size) return corrupt("first record truncated" + at(data_at));
-    return fail(Code::Unsupported, std::string(kWhat) +
-                                       ": no \"Spec ID Event03\" header; legacy SHA-1 (TCG 1.2) "
-                                       "event logs are not supported");
-  }
+  if (*type != kEvNoAction || rest.size() < kSpecIdSignature.size() ||
+      !std::equal(kSpecIdSignature.begin(), kSpecIdSignature.end(), rest.begin()))
+    return false;
   log.spec.index = *index;
   auto used = read_spec_id(rest, data_at, log.spec);
   if (!used) return std::unexpected(std::move(used.error()));
   if (*used < *size)
     return corrupt("Spec ID event size " + std::to_string(*size) + " leaves " +
                    std::to_string(*size - *used) + " unexplained bytes" + at(data_at + *used));
-  return r.skip(*used);
+  ATTEST_TRY(r.skip(*used));
+  return true;
 }
 
 // The unused tail of a CCEL log area is 0xFF (0x00 with some tools).
@@ -140,6 +137,31 @@ bool at_padding(ByteView rest) {
   return e;
 }
 
+// TCG_PCR_EVENT (TCG 1.2 / legacy EFI logs): index, type, SHA-1 digest, size, data.
+[[nodiscard]] Result<Event> read_legacy_event(ByteReader& r) {
+  Event e;
+  e.offset = r.offset();
+  auto fail_at = [&](std::string_view what) {
+    return corrupt("legacy event " + std::string(what) + " truncated" + at(r.offset()) +
+                   " (record at offset " + std::to_string(e.offset) + ")");
+  };
+  auto index = r.le32();
+  if (!index) return fail_at("header");
+  auto type = r.le32();
+  if (!type) return fail_at("header");
+  auto digest = r.take(kLegacyDigestSize);
+  if (!digest) return fail_at("digest");
+  auto size = r.le32();
+  if (!size) return fail_at("data size");
+  auto data = r.take(*size);
+  if (!data) return fail_at("data");
+  e.index = *index;
+  e.type = *type;
+  e.digests.push_back({kAlgSha1, Bytes(digest->begin(), digest->end())});
+  e.data.assign(data->begin(), data->end());
+  return e;
+}
+
 std::optional<std::uint8_t> startup_locality_of(const Event& e) {
   if (e.type != kEvNoAction || e.index != 0 || e.data.size() < kStartupLocalitySignature.size() + 1)
     return std::nullopt;
@@ -154,9 +176,16 @@ std::optional<std::uint8_t> startup_locality_of(const Event& e) {
 Result<EventLog> parse_eventlog(ByteView in) {
   EventLog log;
   ByteReader r(in, kWhat);
-  ATTEST_TRY(read_first_record(r, log));
+  if (in.empty() || at_padding(in)) return corrupt("no event log: the data is empty or padding");
+  auto agile = read_spec_id_record(r, log);
+  if (!agile) return std::unexpected(std::move(agile.error()));
+  if (!*agile) {
+    log.format = Format::LegacySha1;
+    log.spec.algorithms = {{kAlgSha1, static_cast<std::uint16_t>(kLegacyDigestSize)}};
+    ATTEST_TRY(r.seek(0));
+  }
   while (r.remaining() != 0 && !at_padding(r.rest())) {
-    auto e = read_event(r, log.spec);
+    auto e = *agile ? read_event(r, log.spec) : read_legacy_event(r);
     if (!e) return std::unexpected(std::move(e.error()));
     if (!log.startup_locality) log.startup_locality = startup_locality_of(*e);
     log.events.push_back(std::move(*e));

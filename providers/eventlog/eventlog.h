@@ -52,18 +52,24 @@ struct SpecId {
   Bytes vendor_info;
 };
 
+enum class Format {
+  CryptoAgile,  // Spec ID Event03 header, TCG_PCR_EVENT2 records (TPM 2.0 firmware, CCEL)
+  LegacySha1,   // TCG 1.2 TCG_PCR_EVENT records, SHA-1 only, no Spec ID Event03
+};
+
 struct EventLog {
-  SpecId spec;
+  Format format = Format::CryptoAgile;
+  SpecId spec;                // for LegacySha1: zero except algorithms = {sha1, 20}
   std::vector<Event> events;  // after the Spec ID record
   // From a "StartupLocality" EV_NO_ACTION event on PCR 0 (TCG PFP §10.4.5.3).
   std::optional<std::uint8_t> startup_locality;
   std::size_t used_size = 0;  // bytes up to EOF or the padding that ends a CCEL
 };
 
-// Parses a crypto-agile log. Ends at EOF or at a record whose first 8 bytes are all 0xFF or all
-// 0x00 (the unused tail of a CCEL log area). Corrupt with the offset for truncated records,
-// digests of an algorithm missing from the Spec ID table, or inconsistent sizes; Unsupported for
-// a legacy SHA-1 (TCG 1.2) log without the Spec ID Event03 header.
+// Parses a crypto-agile log, or a legacy SHA-1 log when the first record is not a Spec ID
+// Event03 header. Ends at EOF or at a record whose first 8 bytes are all 0xFF or all 0x00 (the
+// unused tail of a CCEL log area). Corrupt with the offset for empty input, truncated records,
+// digests of an algorithm missing from the Spec ID table, or inconsistent sizes.
 [[nodiscard]] Result<EventLog> parse_eventlog(ByteView in);
 
 // Replays the log: per bank and index, register := H(register || digest) for every event except

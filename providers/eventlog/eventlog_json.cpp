@@ -90,7 +90,7 @@ std::string register_name(std::uint32_t index, bool ccel) {
 
 nlohmann::json eventlog_to_json(const EventLog& log, bool ccel) {
   nlohmann::json j;
-  j["format"] = ccel ? "ccel" : "tcg2";
+  j["format"] = log.format == Format::LegacySha1 ? "tcg1.2-sha1" : ccel ? "ccel" : "tcg2";
   nlohmann::json algs = nlohmann::json::array();
   for (const auto& a : log.spec.algorithms)
     algs.push_back({{"id", a.id}, {"name", alg_key(a.id)}, {"digest_size", a.digest_size}});

@@ -183,11 +183,28 @@ TEST(EventLogSynthetic, UnknownAlgorithmInTableIsParsedButNotReplayed) {
             "03030303030303030303030303030303");
 }
 
-TEST(EventLogSynthetic, OtherSpecIdSignaturesAreUnsupported) {
-  EXPECT_EQ(error_of(LogBuilder(kSha256Only, 0, {"Spec ID Event00\0", 16}).data()).code,
-            Code::Unsupported);
+// Without "Spec ID Event03" the log is read as TCG 1.2 SHA-1 records; an EV_NO_ACTION first
+// record (as TCG 1.2 "Spec ID Event00" headers are) is kept but not extended.
+TEST(EventLogSynthetic, OtherFirstRecordsAreLegacySha1) {
+  const Bytes spec00 = LogBuilder(kSha256Only, 0, {"Spec ID Event00\0", 16}).data();
+  auto log = parse_eventlog(spec00);
+  ASSERT_TRUE(log) << log.error().to_string();
+  EXPECT_EQ(log->format, Format::LegacySha1);
+  ASSERT_EQ(log->events.size(), 1u);
+  EXPECT_EQ(log->events[0].type, kEvNoAction);
+  EXPECT_TRUE(replay(*log).empty());
+  // Spec ID Event03 on a record that is not EV_NO_ACTION is not a header either: it is read
+  // as one legacy event.
+  Bytes bad_type = LogBuilder(kSha256Only).data();
+  bad_type[4] = 0x4;
+  auto legacy = parse_eventlog(bad_type);
+  ASSERT_TRUE(legacy) << legacy.error().to_string();
+  EXPECT_EQ(legacy->format, Format::LegacySha1);
+  EXPECT_EQ(legacy->events.size(), 1u);
   EXPECT_EQ(error_of(Bytes{}).code, Code::Corrupt);
-  EXPECT_EQ(error_of(filled(31, 0)).code, Code::Corrupt);
+  EXPECT_EQ(error_of(filled(31, 1)).code, Code::Corrupt);
+  EXPECT_EQ(error_of(filled(64, 0)).code, Code::Corrupt);
+  EXPECT_EQ(error_of(filled(64, 0xFF)).code, Code::Corrupt);
 }
 
 const char* const kLogFixtures[] = {
@@ -199,6 +216,7 @@ const char* const kLogFixtures[] = {
     "tdx/ccel-gce-cos113/ccel_data.bin",
     "extra/tdx/ccel_gnr_live.bin",
     "extra/tpm/eventlog_cos101_amd_sev.bin",
+    "tpm/eventlog_sha1_only.bin",
 };
 
 // Where each record's fields start and end: header words, each digest, data size, data.
@@ -206,6 +224,11 @@ std::vector<std::size_t> field_boundaries(const EventLog& log) {
   std::vector<std::size_t> out;
   for (const auto& e : log.events) {
     std::size_t at = e.offset;
+    if (log.format == Format::LegacySha1) {
+      for (std::size_t step : {4, 4, 20, 4}) out.push_back(at += step);
+      out.push_back(at + e.data.size());
+      continue;
+    }
     for (int i = 0; i < 3; ++i) out.push_back(at += 4);
     for (const auto& d : e.digests) {
       out.push_back(at += 2);

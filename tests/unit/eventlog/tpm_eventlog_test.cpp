@@ -120,11 +120,24 @@ TEST(TpmEventLog, SpecIdWithVendorData) {
   EXPECT_TRUE(replay(log).empty());
 }
 
-TEST(TpmEventLog, LegacySha1LogIsUnsupported) {
-  auto log = parse_eventlog(fixture_bytes("tpm/eventlog_sha1_only.bin"));
-  ASSERT_FALSE(log);
-  EXPECT_EQ(log.error().code, Code::Unsupported);
-  EXPECT_NE(log.error().message.find("Spec ID Event03"), std::string::npos) << log.error().message;
+// A TCG 1.2-format log (no Spec ID Event03): SHA-1 records, replayed like tpm2_eventlog does.
+TEST(TpmEventLog, LegacySha1LogMatchesTpm2Tools) {
+  const EventLog log = parse_fixture("tpm/eventlog_sha1_only.bin");
+  EXPECT_EQ(log.format, Format::LegacySha1);
+  EXPECT_EQ(log.events.size(), 17u);
+  EXPECT_EQ(log.used_size, 9870u);
+  ASSERT_EQ(log.spec.algorithms.size(), 1u);
+  EXPECT_EQ(log.spec.algorithms[0].id, kAlgSha1);
+  ASSERT_FALSE(log.events.empty());
+  EXPECT_EQ(log.events[0].type, 0x8u);  // EV_S_CRTM_VERSION
+  EXPECT_EQ(hex_encode(log.events[0].digests[0].value), "c42fedad268200cb1d15f97841c344e79dae3320");
+  const Banks expected = yaml_pcrs(fixture_text("tpm/eventlog_sha1_only.expected.yaml"));
+  ASSERT_EQ(expected.size(), 1u);
+  ASSERT_EQ(expected.at(kAlgSha1).size(), 8u);
+  const Banks got = hex_banks(replay(log));
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(got.at(kAlgSha1).at(0), "3dcaea25dc86554d94b94aa5bc8f735a49212af8");
+  EXPECT_EQ(eventlog_to_json(log, false)["format"], "tcg1.2-sha1");
 }
 
 TEST(TpmEventLog, Cos101AmdSevThreeBanks) {
