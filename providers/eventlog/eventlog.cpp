@@ -18,12 +18,12 @@ std::unexpected<Error> corrupt(std::string msg) {
 
 std::string at(std::size_t offset) { return " at offset " + std::to_string(offset); }
 
-// Parses the TCG_EfiSpecIDEvent body. Returns how many bytes it occupies, which may exceed
-// `event.size()`: tpm2-tools (and its specid-vendordata fixture) place vendorInfo after an
-// EventSize that stops at vendorInfoSize, so the structure, not EventSize, says where the next
-// record starts. `rest` is everything from the start of the event data to the end of the log.
-[[nodiscard]] Result<std::size_t> read_spec_id(ByteView rest, std::size_t base, SpecId& spec) {
-  ByteReader r(rest, "event log Spec ID event");
+// Parses the TCG_EfiSpecIDEvent body at the reader's position, leaving the reader after it. The
+// structure may extend past EventSize: tpm2-tools (and its specid-vendordata fixture) put
+// vendorInfo after an EventSize that stops at vendorInfoSize, so the structure, not EventSize,
+// says where the next record starts.
+[[nodiscard]] Result<void> read_spec_id(ByteReader& r, SpecId& spec) {
+  const std::size_t base = r.offset();
   ATTEST_TRY(r.skip(kSpecIdSignature.size()));
   auto platform = r.le32();
   if (!platform) return std::unexpected(std::move(platform.error()));
@@ -41,7 +41,7 @@ std::string at(std::size_t offset) { return " at offset " + std::to_string(offse
   if (!count) return std::unexpected(std::move(count.error()));
   if (*count == 0) return corrupt("Spec ID event lists no algorithms" + at(base + 24));
   for (std::uint32_t i = 0; i < *count; ++i) {
-    const std::size_t alg_at = base + r.offset();
+    const std::size_t alg_at = r.offset();
     auto id = r.le16();
     if (!id) return std::unexpected(std::move(id.error()));
     auto size = r.le16();
@@ -60,7 +60,7 @@ std::string at(std::size_t offset) { return " at offset " + std::to_string(offse
   auto vendor = r.take(*vendor_size);
   if (!vendor) return std::unexpected(std::move(vendor.error()));
   spec.vendor_info.assign(vendor->begin(), vendor->end());
-  return r.offset();
+  return {};
 }
 
 // Reads the first record. True (and the reader past it) when it is the crypto-agile Spec ID
@@ -79,12 +79,14 @@ std::string at(std::size_t offset) { return " at offset " + std::to_string(offse
       !std::equal(kSpecIdSignature.begin(), kSpecIdSignature.end(), rest.begin()))
     return false;
   log.spec.index = *index;
-  auto used = read_spec_id(rest, data_at, log.spec);
-  if (!used) return std::unexpected(std::move(used.error()));
-  if (*used < *size)
+  ByteReader spec(r.whole(), "event log Spec ID event");
+  ATTEST_TRY(spec.seek(data_at));
+  ATTEST_TRY(read_spec_id(spec, log.spec));
+  const std::size_t used = spec.offset() - data_at;
+  if (used < *size)
     return corrupt("Spec ID event size " + std::to_string(*size) + " leaves " +
-                   std::to_string(*size - *used) + " unexplained bytes" + at(data_at + *used));
-  ATTEST_TRY(r.skip(*used));
+                   std::to_string(*size - used) + " unexplained bytes" + at(spec.offset()));
+  ATTEST_TRY(r.seek(spec.offset()));
   return true;
 }
 
