@@ -81,7 +81,8 @@ std::map<std::uint16_t, std::map<std::uint32_t, Bytes>> replay(const EventLog& l
 // "EV_SEPARATOR", "EV_EFI_ACTION", ...; "" for a type we do not know.
 std::string_view event_type_name(std::uint32_t type);
 
-// {"spec_id": {...}, "event_count", "events": [{index, register, type, type_name, digests
+// {"format", "spec_id": {...}, "event_count", "used_size", "events": [{offset, index, register,
+// type, type_name, digests
 // {alg: hex}, data_size, data_text?}], "replayed": {alg: {register: hex}}}. Registers are
 // "pcr<N>", or for ccel=true the CC MR names (0 "mrtd", 1..4 "rtmr0".."rtmr3").
 nlohmann::json eventlog_to_json(const EventLog& log, bool ccel);

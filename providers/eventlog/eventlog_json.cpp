@@ -108,6 +108,7 @@ nlohmann::json eventlog_to_json(const EventLog& log, bool ccel) {
   nlohmann::json events = nlohmann::json::array();
   for (const auto& e : log.events) {
     nlohmann::json ev;
+    ev["offset"] = e.offset;
     ev["index"] = e.index;
     ev["register"] = register_name(e.index, ccel);
     ev["type"] = e.type;
