@@ -7,7 +7,6 @@ namespace attest::tdx {
 namespace {
 
 constexpr std::string_view kWhat = "tdx quote";
-constexpr std::size_t kHeaderSize = 48;
 constexpr std::size_t kQeReportSize = 384;
 
 std::unexpected<Error> corrupt(const std::string& msg) {
@@ -93,6 +92,8 @@ std::unexpected<Error> corrupt(const std::string& msg) {
   return {};
 }
 
+// SGX REPORT body (sgx_report_body_t): CPUSVN @0, MISCSELECT @16, ATTRIBUTES @48, MRENCLAVE
+// @64, MRSIGNER @128, ISVPRODID @256, ISVSVN @258, REPORTDATA @320; the gaps are reserved.
 [[nodiscard]] Result<void> read_qe_report(ByteView raw, QeReport& out) {
   ByteReader r(raw, "tdx quote QE report");
   ATTEST_TRY(read_array(r, out.cpusvn));
