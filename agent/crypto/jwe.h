@@ -1,0 +1,24 @@
+// Decryption of the KBS resource response: flattened JSON JWE (kbs-protocol.md §3.2-§3.3).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "agent/crypto/secure_buffer.h"
+#include "agent/crypto/tee_key.h"
+#include "common/error.h"
+
+namespace attest::crypto {
+
+// Largest response body accepted (the whole JSON text).
+inline constexpr std::size_t kMaxJweBodySize = 64u << 20;
+
+// Body: {"protected","encrypted_key","iv","ciphertext","tag"}, all base64url without padding;
+// other members are ignored except "aad", "header" and "unprotected", which Trustee never sends
+// and which are rejected. Key management must match the key: ECDH-ES+A256KW with epk on the
+// key's own curve, RSA-OAEP-256, or RSA1_5 (RSA keys only, decryption only); enc must be
+// A256GCM. AAD = the received "protected" string verbatim (RFC 7516 §5.2 step 14).
+// Every failure is Code::Corrupt with a one-line reason and yields no plaintext.
+[[nodiscard]] Result<SecureBuffer> decrypt_jwe(const TeeKey& key, std::string_view response_body);
+
+}  // namespace attest::crypto
