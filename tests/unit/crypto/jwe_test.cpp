@@ -158,6 +158,30 @@ TEST(Jwe, OversizedBodyIsCorrupt) {
   expect_corrupt(key, std::string(kMaxJweBodySize + 1, ' '), "larger than");
 }
 
+// Every truncation and single-character change of the vector: never a crash, never a different
+// plaintext: each attempt is either Corrupt or (a harmless change) the original plaintext.
+TEST(Jwe, EveryTruncationAndByteChangeIsCorruptOrExact) {
+  const TeeKey key = testing::doc_client_key();
+  for (std::size_t n = 0; n < kDocBody.size(); ++n) {
+    auto r = decrypt_jwe(key, kDocBody.substr(0, n));
+    ASSERT_FALSE(r.has_value()) << n;
+    EXPECT_EQ(r.error().code, Code::Corrupt) << n;
+  }
+  for (std::size_t i = 0; i < kDocBody.size(); ++i) {
+    for (char c : {'A', '_', '"', '=', '\\', '\0'}) {
+      std::string body(kDocBody);
+      if (body[i] == c) continue;
+      body[i] = c;
+      auto r = decrypt_jwe(key, body);
+      if (r) {
+        EXPECT_EQ(as_string(*r), "test content") << i;
+      } else {
+        EXPECT_EQ(r.error().code, Code::Corrupt) << i << " " << r.error().message;
+      }
+    }
+  }
+}
+
 TEST(Jwe, WrongKeyIsCorrupt) {
   auto other = TeeKey::generate(KeyAlg::EcP256);
   ASSERT_TRUE(other.has_value());
