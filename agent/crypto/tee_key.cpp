@@ -128,10 +128,12 @@ Result<TeeKey> TeeKey::from_pem(std::string_view pem) {
   if (pem.size() > 64 * 1024) return fail(Code::Corrupt, "tee key: PEM larger than 64 KiB");
   const BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return fail(Code::Internal, "tee key: BIO_new_mem_buf failed");
-  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  // A null callback would make OpenSSL prompt on the terminal for an encrypted PEM; refuse.
+  auto no_password = [](char*, int, int, void*) -> int { return -1; };
+  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr);
   if (pkey == nullptr) {
     ERR_clear_error();
-    return fail(Code::Corrupt, "tee key: not a PEM private key");
+    return fail(Code::Corrupt, "tee key: not an unencrypted PEM private key");
   }
   PkeyPtr owned(pkey);
   auto alg = classify(pkey);

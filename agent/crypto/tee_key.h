@@ -27,7 +27,7 @@ class TeeKey {
  public:
   // Fresh key: P-256, P-521, or RSA-2048 with e = 65537.
   [[nodiscard]] static Result<TeeKey> generate(KeyAlg alg);
-  // PKCS#8 or traditional PEM private key (P-256, P-521 or RSA-2048..4096 with e = 65537).
+  // Unencrypted PKCS#8 or traditional PEM private key (P-256, P-521 or RSA-2048..4096 with e = 65537).
   // RSA keys are treated as RsaOaep256. Anything else is Unsupported; unparsable PEM is Corrupt.
   [[nodiscard]] static Result<TeeKey> from_pem(std::string_view pem);
   // EC key from its raw big-endian private scalar (32 B for P-256, 66 B for P-521); tests and

@@ -112,6 +112,10 @@ TEST(TeeKey, FromPemRejectsGarbageAndOtherCurves) {
   auto garbage = TeeKey::from_pem("not a key");
   ASSERT_FALSE(garbage.has_value());
   EXPECT_EQ(garbage.error().code, Code::Corrupt);
+  // Encrypted PEM: refused without prompting on the terminal.
+  auto encrypted = TeeKey::from_pem(testing::read_fixture("jwe/p256-encrypted.key.pem"));
+  ASSERT_FALSE(encrypted.has_value());
+  EXPECT_EQ(encrypted.error().code, Code::Corrupt);
   // A P-384 key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384).
   const std::string p384 = testing::read_fixture("jwe/p384.key.pem");
   auto other = TeeKey::from_pem(p384);
