@@ -72,5 +72,21 @@ TEST(Jwt, NonIntegerTimeClaimIsCorrupt) {
   expect_corrupt(kHeader + "." + seg(R"({"iat":18446744073709551615})") + "." + kSig);
 }
 
+// Every truncation of a valid token is Corrupt (never a crash), except the ones that only
+// shorten the signature to another valid base64url string.
+TEST(Jwt, TruncationsAreCorruptOrStillWellFormed) {
+  const std::string token = kHeader + "." + seg(R"({"exp":1700000300})") + "." + kSig;
+  const std::size_t signature_at = token.rfind('.') + 1;
+  for (std::size_t n = 0; n < token.size(); ++n) {
+    auto r = decode_jwt_claims(std::string_view(token).substr(0, n));
+    if (n > signature_at && r) {
+      EXPECT_EQ(r->exp, 1700000300) << n;
+      continue;
+    }
+    ASSERT_FALSE(r.has_value()) << n;
+    EXPECT_EQ(r.error().code, Code::Corrupt) << n;
+  }
+}
+
 }  // namespace
 }  // namespace attest::crypto
