@@ -242,8 +242,8 @@ TEST(Jwe, EcFixtureWithRsaKeyIsCorrupt) {
 // Fresh keys of ours, encrypted to by jwcrypto from our exported public JWK.
 std::string jwcrypto_encrypt(const std::string& alg, const json& jwk, const std::string& hex) {
   const std::string cmd = "/usr/bin/python3 " + std::string(ATTEST_FIXTURES_DIR) +
-                          "/../crypto/make_jwe.py encrypt '" + alg + "' '" + jwk.dump() + "' " +
-                          hex;
+                          "/../crypto/make_jwe.py encrypt '" + alg + "' '" + jwk.dump() + "' '" +
+                          hex + "'";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
   EXPECT_NE(pipe, nullptr);
   std::string out;
@@ -271,6 +271,16 @@ TEST(Jwe, RoundTripThroughJwcryptoForEveryKeyAlg) {
     ASSERT_TRUE(r.has_value()) << jwe_alg << ": " << r.error().to_string();
     EXPECT_EQ(hex_encode(r->bytes()), plaintext_hex) << jwe_alg;
   }
+}
+
+TEST(Jwe, EmptyPlaintextRoundTrips) {
+  auto key = TeeKey::generate(KeyAlg::EcP256);
+  ASSERT_TRUE(key.has_value());
+  const std::string body = jwcrypto_encrypt("ECDH-ES+A256KW", key->public_jwk(), "");
+  ASSERT_FALSE(body.empty());
+  auto r = decrypt_jwe(*key, body);
+  ASSERT_TRUE(r.has_value()) << r.error().to_string();
+  EXPECT_EQ(r->size(), 0u);
 }
 
 }  // namespace
