@@ -49,6 +49,17 @@ std::unexpected<Error> race_error(std::uint64_t got, std::uint64_t want) {
                                      ": another process wrote to the same report entry");
 }
 
+// A blob read failed. ENXIO there is not "absent" (as errno tables have it) but the provider
+// failing to produce the report, e.g. an SNP firmware status other than INVALID_PARAM/KEY;
+// keeping it out of NotFound stops callers from treating it as "configfs-tsm not usable".
+std::unexpected<Error> blob_error(Error e, std::string_view what) {
+  if (e.os_errno == ENXIO)
+    return fail(Code::Internal,
+                "tsm: " + std::string(what) + ": the provider failed to produce a report (ENXIO)",
+                ENXIO);
+  return std::unexpected(std::move(e).with_context("tsm: " + std::string(what)));
+}
+
 // One full attempt on a fresh entry. A racing writer is reported as Unavailable with
 // os_errno 0 and a message starting "generation is"; `raced` tells the caller to retry.
 Result<TsmOutput> attempt_report(Os& os, const ProviderConfig& cfg,
@@ -154,7 +165,7 @@ Result<void> TsmReport::write_inblob(ByteView data) {
 
 Result<Bytes> TsmReport::read_outblob() {
   auto out = retry_busy(*os_, [&] { return read_file(*os_, path_ / "outblob"); });
-  if (!out) return std::unexpected(std::move(out.error()).with_context("tsm: read outblob"));
+  if (!out) return blob_error(std::move(out.error()), "read outblob");
   if (out->empty())
     return fail(Code::Unavailable,
                 "tsm: outblob is empty (the provider failed to produce a report; older TDX "
@@ -166,7 +177,7 @@ Result<Bytes> TsmReport::read_auxblob() {
   auto aux = retry_busy(*os_, [&] { return read_file(*os_, path_ / "auxblob"); });
   // Only ENOENT means "not shown for this provider"; ENXIO (also NotFound) is a firmware error.
   if (!aux && aux.error().os_errno == ENOENT) return Bytes{};
-  if (!aux) return std::unexpected(std::move(aux.error()).with_context("tsm: read auxblob"));
+  if (!aux) return blob_error(std::move(aux.error()), "read auxblob");
   return aux;
 }
 
