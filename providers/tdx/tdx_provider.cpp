@@ -15,7 +15,8 @@ namespace {
 constexpr std::string_view kTsmProvider = "tdx_guest";
 
 // The CC event log (ACPI CCEL data, kernel >= 6.4). Absent is fine (null in the evidence);
-// any other failure is reported. The unused 0xFF tail is kept: Trustee trims it itself.
+// any other failure is reported. The file is the whole log area (LAML bytes); its unused
+// 0xFF tail is sent as is: the log ends at the first record whose PCR index is 0xFFFFFFFF.
 Result<std::optional<Bytes>> read_ccel(Os& os, const ProviderConfig& cfg) {
   auto data = read_file(os, cfg.ccel_data);
   if (!data && data.error().os_errno == ENOENT) return std::optional<Bytes>{};

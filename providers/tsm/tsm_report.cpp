@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <exception>
 #include <random>
 
 namespace attest {
@@ -14,8 +15,15 @@ std::string unique_entry_name() {
   // Unique per process (counter) and across processes (random): the kernel doc recommends one
   // entry per requesting context so that two agents never share generation counters.
   static std::atomic<std::uint64_t> counter{0};
-  std::random_device rd;
-  const std::uint64_t r = (static_cast<std::uint64_t>(rd()) << 32) | rd();
+  std::uint64_t r = 0;
+  try {
+    std::random_device rd;
+    r = (static_cast<std::uint64_t>(rd()) << 32) | rd();
+  } catch (const std::exception&) {
+    // No entropy source: the clock still separates processes well enough, and a clash is
+    // caught as EEXIST and retried with another name.
+    r = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  }
   std::uint8_t raw[8];
   store_le64(raw, r);
   return "attest-" + hex_encode(raw) + "-" + std::to_string(counter.fetch_add(1));
@@ -147,9 +155,15 @@ Result<std::uint64_t> TsmReport::generation() {
 
 Result<void> TsmReport::write_privlevel(unsigned level) {
   const std::string text = std::to_string(level) + "\n";
-  return with_context(
-      retry_busy(*os_, [&] { return write_file_once(*os_, path_ / "privlevel", as_bytes(text)); }),
-      "tsm: write privlevel");
+  auto r =
+      retry_busy(*os_, [&] { return write_file_once(*os_, path_ / "privlevel", as_bytes(text)); });
+  if (!r && r.error().os_errno == EINVAL)
+    return fail(Code::InvalidArgument,
+                "tsm: write privlevel " + std::to_string(level) +
+                    ": refused (EINVAL); it must lie within privlevel_floor..3 (for SNP the "
+                    "VMPL the guest runs at, e.g. 1 or more under an SVSM)",
+                EINVAL);
+  return with_context(std::move(r), "tsm: write privlevel");
 }
 
 Result<void> TsmReport::write_inblob(ByteView data) {
