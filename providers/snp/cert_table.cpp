@@ -9,11 +9,6 @@
 namespace attest::snp {
 namespace {
 
-// The CRL entry exists in virtee/sev's CertType (src/firmware/host/types/snp.rs) and Trustee
-// accepts it; AMD's GHCB spec reserves it for a CRL blob.
-constexpr Guid kCrlGuid = {0x92, 0xf8, 0x1b, 0xc3, 0x58, 0x11, 0x4d, 0x3d,
-                           0x97, 0xff, 0xd1, 0x9f, 0x88, 0xdc, 0x67, 0xea};
-
 bool all_zero(ByteView b) {
   return std::all_of(b.begin(), b.end(), [](std::uint8_t v) { return v == 0; });
 }
