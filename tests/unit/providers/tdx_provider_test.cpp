@@ -68,6 +68,29 @@ TEST_F(TdxProviderTest, QuoteViaConfigfsCarriesPaddedReportDataAndVerifies) {
   EXPECT_EQ(tsm.live_entries(), 0u);
 }
 
+TEST_F(TdxProviderTest, QuoteQeReportBindsTheAttestationKeyAndVerifiesWithThePck) {
+  FakeTsm tsm(os_, TsmProvider::TdxGuest);
+  auto ev = get_evidence(kReportData);
+  ASSERT_TRUE(ev) << ev.error().message;
+  const ByteView q = ev->raw;
+  const std::size_t sig_data = 0x27C;
+  ASSERT_EQ(load_le32(q.data() + 0x278), q.size() - sig_data);
+  ASSERT_EQ(load_le16(q.data() + sig_data + 128), 6);  // QE report certification data
+  const std::size_t qe = sig_data + 134;
+  const ByteView qe_report = q.subspan(qe, 384);
+  const ByteView qe_sig = q.subspan(qe + 384, 64);
+  const std::uint16_t auth_size = load_le16(q.data() + qe + 448);
+  Bytes binding(q.begin() + sig_data + 64, q.begin() + sig_data + 128);  // attestation key
+  binding.insert(binding.end(), q.begin() + qe + 450, q.begin() + qe + 450 + auth_size);
+  EXPECT_TRUE(std::ranges::equal(qe_report.subspan(320, 32), testing::sha256(binding)));
+  EXPECT_TRUE(testing::verify_with_key(testing::fake_tee_keys().tdx_pck, qe_report,
+                                       qe_sig.first(32), qe_sig.subspan(32)));
+  const std::size_t chain = qe + 450 + auth_size;
+  EXPECT_EQ(load_le16(q.data() + chain), 5);  // PCK certificate chain
+  const std::string pem(q.begin() + chain + 6, q.end());
+  EXPECT_EQ(pem, testing::fake_tee_keys().pck_pem);
+}
+
 TEST_F(TdxProviderTest, EvidenceJsonHasQuoteAndCcEventlog) {
   FakeTsm tsm(os_, TsmProvider::TdxGuest);
   Bytes ccel = {0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00};
