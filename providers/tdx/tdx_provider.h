@@ -6,6 +6,7 @@
 // configfs-tsm is absent, get_evidence() fails Unsupported ("no quote available ...") instead
 // of returning a TDREPORT under a quote's name, and the TDREPORT stays available through
 // tdx::get_tdreport() (e.g. for `inspect`, or for an Azure-style conversion elsewhere).
+// cfg.prefer_configfs does not apply: configfs-tsm is the only upstream source of a quote.
 // FIXME: /dev/tdx_guest quoting (TDX_CMD_GET_QUOTE) existed only in Intel's downstream
 // kernels; upstream quoting is configfs-tsm only (v6.7+), so there is no ioctl fallback.
 #pragma once
