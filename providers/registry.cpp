@@ -2,8 +2,12 @@
 // the README ("Detection order"). Sample is last and never detected.
 #include <array>
 
+#include "providers/cca/cca_provider.h"
 #include "providers/provider.h"
 #include "providers/sample/sample_provider.h"
+#include "providers/snp/snp_provider.h"
+#include "providers/tdx/tdx_provider.h"
+#include "providers/tsm/tsm_detect.h"
 
 namespace attest {
 namespace {
@@ -29,6 +33,15 @@ std::vector<ProviderInfo> build_registry() {
   std::vector<ProviderInfo> r;
   // Detection order: hardware TEEs with direct guest interfaces first, then the Azure vTPM
   // (recognised by its HCL NV index, so it wins over bare tpm), then plain tpm.
+  //   1. tdx: /dev/tdx_guest exists, or configfs-tsm is served by tdx_guest
+  //   2. snp: /dev/sev-guest or /sys/devices/platform/sev-guest exists, or configfs-tsm is
+  //      served by sev_guest
+  //   3. cca: configfs-tsm is served by arm_cca_guest
+  // Each checks its device paths first; configfs-tsm is probed (a mkdir/rmdir) at most once
+  // per detect_tee() pass, see providers/tsm/tsm_detect.h.
+  r.push_back(tdx_provider_info());
+  r.push_back(snp_provider_info());
+  r.push_back(cca_provider_info());
   r.push_back(sample_provider_info());
   return r;
 }
@@ -58,6 +71,7 @@ std::span<const ProviderInfo> provider_registry() {
 }
 
 Result<TeeKind> detect_tee(Os& os, const ProviderConfig& cfg) {
+  const TsmProbeScope probe_once;  // tdx, snp and cca share one configfs-tsm probe
   std::string probed;
   for (const auto& info : provider_registry()) {
     if (info.kind == TeeKind::Sample) continue;
