@@ -2,8 +2,10 @@
 // the README ("Detection order"). Sample is last and never detected.
 #include <array>
 
+#include "providers/azure/az_vtpm_provider.h"
 #include "providers/provider.h"
 #include "providers/sample/sample_provider.h"
+#include "providers/tpm/tpm_provider.h"
 
 namespace attest {
 namespace {
@@ -29,6 +31,9 @@ std::vector<ProviderInfo> build_registry() {
   std::vector<ProviderInfo> r;
   // Detection order: hardware TEEs with direct guest interfaces first, then the Azure vTPM
   // (recognised by its HCL NV index, so it wins over bare tpm), then plain tpm.
+  r.push_back(azure::az_snp_vtpm_provider_info());
+  r.push_back(azure::az_tdx_vtpm_provider_info());
+  r.push_back(tpm::tpm_provider_info());
   r.push_back(sample_provider_info());
   return r;
 }

@@ -24,9 +24,8 @@ using BnPtr = std::unique_ptr<BIGNUM, OsslFree<BIGNUM, BN_free>>;
 using BioPtr = std::unique_ptr<BIO, OsslFree<BIO, BIO_free_all>>;
 
 constexpr TPMA_OBJECT kAkAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                                      TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                                      TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED |
-                                      TPMA_OBJECT_SIGN_ENCRYPT;
+                                      TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                                      TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT;
 static_assert(kAkAttributes == 0x00050072);
 
 Result<Bytes> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld) {
@@ -48,8 +47,8 @@ Result<Bytes> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld) {
 Result<Bytes> rsa_spki(const TPMT_PUBLIC& pub) {
   const TPM2B_PUBLIC_KEY_RSA& n = pub.unique.rsa;
   // TPM 2.0 Part 2 §12.2.3.5: an exponent of zero means the default, 2^16 + 1.
-  const std::uint32_t e = pub.parameters.rsaDetail.exponent == 0 ? 65537u
-                                                                  : pub.parameters.rsaDetail.exponent;
+  const std::uint32_t e =
+      pub.parameters.rsaDetail.exponent == 0 ? 65537u : pub.parameters.rsaDetail.exponent;
   BnPtr bn_n(BN_bin2bn(n.buffer, n.size, nullptr));
   BnPtr bn_e(BN_new());
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
@@ -77,8 +76,9 @@ Result<Bytes> ecc_spki(const TPMT_PUBLIC& pub) {
       size = 66;
       break;
     default:
-      return fail_tpm(Code::Unsupported, "AK curve " + handle_hex(pub.parameters.eccDetail.curveID) +
-                                             " is not supported");
+      return fail_tpm(
+          Code::Unsupported,
+          "AK curve " + handle_hex(pub.parameters.eccDetail.curveID) + " is not supported");
   }
   const TPMS_ECC_POINT& p = pub.unique.ecc;
   if (p.x.size > size || p.y.size > size)
@@ -89,7 +89,8 @@ Result<Bytes> ecc_spki(const TPMT_PUBLIC& pub) {
   std::copy(p.x.buffer, p.x.buffer + p.x.size, point.begin() + 1 + (size - p.x.size));
   std::copy(p.y.buffer, p.y.buffer + p.y.size, point.begin() + 1 + size + (size - p.y.size));
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+  if (!bld ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1)
     return fail_tpm(Code::Internal, "building the ECC AK public key failed");
@@ -101,8 +102,8 @@ Result<Bytes> ecc_spki(const TPMT_PUBLIC& pub) {
 Result<AkAlg> parse_ak_alg(std::string_view name) {
   if (name == "rsa") return AkAlg::Rsa;
   if (name == "ecc") return AkAlg::Ecc;
-  return fail(Code::InvalidArgument, "unknown AK algorithm '" + std::string(name) +
-                                         "' (known: rsa, ecc)");
+  return fail(Code::InvalidArgument,
+              "unknown AK algorithm '" + std::string(name) + "' (known: rsa, ecc)");
 }
 
 std::string_view ak_alg_name(AkAlg alg) { return alg == AkAlg::Rsa ? "rsa" : "ecc"; }
@@ -176,9 +177,9 @@ Result<ProvisionedAk> provision_ak(Esys& esys, const AkProvisionOptions& opts) {
                       "handle " + handle_hex(opts.handle) +
                           " is already occupied; pass --force to replace the key there");
     ESYS_TR none = ESYS_TR_NONE;
-    const TSS2_RC rc = Esys_EvictControl(esys.get(), ESYS_TR_RH_OWNER, existing->get(),
-                                         ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                         opts.handle, &none);
+    const TSS2_RC rc =
+        Esys_EvictControl(esys.get(), ESYS_TR_RH_OWNER, existing->get(), ESYS_TR_PASSWORD,
+                          ESYS_TR_NONE, ESYS_TR_NONE, opts.handle, &none);
     if (rc != TSS2_RC_SUCCESS) return fail_rc(rc, "evicting " + handle_hex(opts.handle));
     // Removing a persistent object invalidates its ESYS_TR (Esys_EvictControl_Finish).
     (void)existing->release();
@@ -195,10 +196,10 @@ Result<ProvisionedAk> provision_ak(Esys& esys, const AkProvisionOptions& opts) {
   TPM2B_CREATION_DATA* creation_data_raw = nullptr;
   TPM2B_DIGEST* creation_hash_raw = nullptr;
   TPMT_TK_CREATION* ticket_raw = nullptr;
-  TSS2_RC rc = Esys_CreatePrimary(esys.get(), ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                  ESYS_TR_NONE, &in_sensitive, &in_public, &outside_info,
-                                  &creation_pcr, &primary_tr, &out_pub_raw, &creation_data_raw,
-                                  &creation_hash_raw, &ticket_raw);
+  TSS2_RC rc =
+      Esys_CreatePrimary(esys.get(), ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                         &in_sensitive, &in_public, &outside_info, &creation_pcr, &primary_tr,
+                         &out_pub_raw, &creation_data_raw, &creation_hash_raw, &ticket_raw);
   EsysPtr<TPM2B_PUBLIC> out_pub(out_pub_raw);
   EsysPtr<TPM2B_CREATION_DATA> creation_data(creation_data_raw);
   EsysPtr<TPM2B_DIGEST> creation_hash(creation_hash_raw);

@@ -67,7 +67,8 @@ class TrHandle {
   TrHandle() = default;
   TrHandle(ESYS_CONTEXT* ctx, ESYS_TR tr, Kind kind) : ctx_(ctx), tr_(tr), kind_(kind) {}
   TrHandle(TrHandle&& o) noexcept
-      : ctx_(std::exchange(o.ctx_, nullptr)), tr_(std::exchange(o.tr_, ESYS_TR_NONE)),
+      : ctx_(std::exchange(o.ctx_, nullptr)),
+        tr_(std::exchange(o.tr_, ESYS_TR_NONE)),
         kind_(o.kind_) {}
   TrHandle& operator=(TrHandle&& o) noexcept;
   TrHandle(const TrHandle&) = delete;

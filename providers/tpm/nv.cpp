@@ -7,8 +7,8 @@ namespace attest::tpm {
 namespace {
 
 // The hierarchy or index that authorizes access, per the index's attributes.
-Result<ESYS_TR> nv_auth(const NvPublic& pub, ESYS_TR index_tr, TPMA_NV owner_bit,
-                        TPMA_NV auth_bit, std::string_view op) {
+Result<ESYS_TR> nv_auth(const NvPublic& pub, ESYS_TR index_tr, TPMA_NV owner_bit, TPMA_NV auth_bit,
+                        std::string_view op) {
   if (pub.attributes & owner_bit) return ESYS_TR_RH_OWNER;
   if (pub.attributes & auth_bit) return index_tr;
   return fail_tpm(Code::PermissionDenied, "NV index " + handle_hex(pub.index) + " allows no " +
@@ -64,13 +64,12 @@ Result<Bytes> nv_read(Esys& esys, TPM2_HANDLE index) {
   while (out.size() < pub->size) {
     const auto n = static_cast<UINT16>(std::min<std::size_t>(*chunk, pub->size - out.size()));
     TPM2B_MAX_NV_BUFFER* data_raw = nullptr;
-    const TSS2_RC rc =
-        Esys_NV_Read(esys.get(), *auth, tr->get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                     n, static_cast<UINT16>(out.size()), &data_raw);
+    const TSS2_RC rc = Esys_NV_Read(esys.get(), *auth, tr->get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                    ESYS_TR_NONE, n, static_cast<UINT16>(out.size()), &data_raw);
     EsysPtr<TPM2B_MAX_NV_BUFFER> data(data_raw);
     if (rc != TSS2_RC_SUCCESS)
-      return fail_rc(rc, "NV_Read(" + handle_hex(index) + ", offset " +
-                             std::to_string(out.size()) + ")");
+      return fail_rc(
+          rc, "NV_Read(" + handle_hex(index) + ", offset " + std::to_string(out.size()) + ")");
     if (data->size != n)
       return fail_tpm(Code::Corrupt, "NV_Read(" + handle_hex(index) + ") returned " +
                                          std::to_string(data->size) + " bytes, asked " +
@@ -91,8 +90,8 @@ Result<void> nv_define(Esys& esys, TPM2_HANDLE index, std::uint16_t size, TPMA_N
   const TSS2_RC rc = Esys_NV_DefineSpace(esys.get(), ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
                                          ESYS_TR_NONE, ESYS_TR_NONE, &auth, &pub, &tr);
   if (rc != TSS2_RC_SUCCESS)
-    return fail_rc(rc, "NV_DefineSpace(" + handle_hex(index) + ", " + std::to_string(size) +
-                           " bytes)");
+    return fail_rc(rc,
+                   "NV_DefineSpace(" + handle_hex(index) + ", " + std::to_string(size) + " bytes)");
   TrHandle closer(esys.get(), tr, TrHandle::Kind::Reference);
   return {};
 }
@@ -126,8 +125,8 @@ Result<void> nv_write(Esys& esys, TPM2_HANDLE index, ByteView data) {
     TPM2B_MAX_NV_BUFFER buf{};
     buf.size = static_cast<UINT16>(std::min<std::size_t>(*chunk, data.size() - done));
     if (buf.size != 0) std::memcpy(buf.buffer, data.data() + done, buf.size);
-    const TSS2_RC rc = Esys_NV_Write(esys.get(), *auth, tr->get(), ESYS_TR_PASSWORD,
-                                     ESYS_TR_NONE, ESYS_TR_NONE, &buf, static_cast<UINT16>(done));
+    const TSS2_RC rc = Esys_NV_Write(esys.get(), *auth, tr->get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                     ESYS_TR_NONE, &buf, static_cast<UINT16>(done));
     if (rc != TSS2_RC_SUCCESS)
       return fail_rc(rc,
                      "NV_Write(" + handle_hex(index) + ", offset " + std::to_string(done) + ")");

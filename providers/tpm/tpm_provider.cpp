@@ -29,17 +29,15 @@ std::array<std::uint8_t, 32> tpm_nonce(ByteView report_data) {
 
 Result<Evidence> TpmProvider::get_evidence(ByteView report_data) {
   if (report_data.size() > kMaxReportData)
-    return fail(Code::InvalidArgument, "tpm: report data is " +
-                                           std::to_string(report_data.size()) +
+    return fail(Code::InvalidArgument, "tpm: report data is " + std::to_string(report_data.size()) +
                                            " bytes; the maximum is 64");
   auto esys = Esys::open(cfg_.tcti);
   if (!esys) return std::unexpected(std::move(esys.error()));
   auto ak = ak_public_der(*esys, cfg_.tpm_ak_handle);
   if (!ak) {
     if (ak.error().code == Code::NotFound)
-      return fail_tpm(Code::NotFound,
-                      "no AK at " + handle_hex(cfg_.tpm_ak_handle) +
-                          " (provision one with 'attest-cli tpm provision-ak')");
+      return fail_tpm(Code::NotFound, "no AK at " + handle_hex(cfg_.tpm_ak_handle) +
+                                          " (provision one with 'attest-cli tpm provision-ak')");
     return std::unexpected(std::move(ak.error()));
   }
   const auto nonce = tpm_nonce(report_data);
