@@ -4,6 +4,8 @@
 #include <tss2/tss2_tctildr.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
 
 namespace attest::tpm {
 namespace {
@@ -97,9 +99,20 @@ std::string handle_hex(std::uint32_t handle) {
 }
 
 Result<Esys> Esys::open(const std::string& tcti) {
+  // tpm2-tss logs every failed command at ERROR level on stderr (log.c reads TSS2_LOG at its
+  // first message), including answers we expect when probing. We report each error once
+  // ourselves, so keep the TSS quiet unless the user asked for its log with TSS2_LOG.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { ::setenv("TSS2_LOG", "all+none", 0); });
   TSS2_TCTI_CONTEXT* t = nullptr;
   TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti.empty() ? nullptr : tcti.c_str(), &t);
-  if (rc != TSS2_RC_SUCCESS) return fail_rc(rc, "opening TCTI '" + tcti + "'");
+  if (rc != TSS2_RC_SUCCESS) {
+    // The transport itself is missing (no device node, nothing listening): that is "no TPM
+    // here", not a transient failure.
+    auto err = fail_rc(rc, "opening TCTI '" + tcti + "'");
+    if (err.error().code == Code::Unavailable) err.error().code = Code::NotFound;
+    return err;
+  }
   ESYS_CONTEXT* ctx = nullptr;
   rc = Esys_Initialize(&ctx, t, nullptr);
   if (rc != TSS2_RC_SUCCESS) {
@@ -149,7 +162,26 @@ void TrHandle::reset() noexcept {
   tr_ = ESYS_TR_NONE;
 }
 
+Result<bool> handle_exists(Esys& esys, TPM2_HANDLE handle) {
+  TPMI_YES_NO more = TPM2_NO;
+  TPMS_CAPABILITY_DATA* raw = nullptr;
+  const TSS2_RC rc = Esys_GetCapability(esys.get(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                        TPM2_CAP_HANDLES, handle, 1, &more, &raw);
+  EsysPtr<TPMS_CAPABILITY_DATA> data(raw);
+  if (rc != TSS2_RC_SUCCESS)
+    return fail_rc(rc, "GetCapability(handles from " + handle_hex(handle) + ")");
+  // The TPM lists handles of the same type starting at `handle`: the first one is it or a later
+  // one.
+  const TPML_HANDLE& list = data->data.handles;
+  return list.count > 0 && list.handle[0] == handle;
+}
+
 Result<TrHandle> tr_from_tpm_public(Esys& esys, TPM2_HANDLE handle) {
+  // Asking the capability first keeps an absent handle (an expected answer when probing) out
+  // of tpm2-tss's own error log on stderr.
+  auto exists = handle_exists(esys, handle);
+  if (!exists) return std::unexpected(std::move(exists.error()));
+  if (!*exists) return fail_tpm(Code::NotFound, "handle " + handle_hex(handle) + " does not exist");
   ESYS_TR tr = ESYS_TR_NONE;
   const TSS2_RC rc =
       Esys_TR_FromTPMPublic(esys.get(), handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);

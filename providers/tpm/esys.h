@@ -91,6 +91,9 @@ class TrHandle {
   Kind kind_ = Kind::Reference;
 };
 
+// True if a persistent object or NV index exists (TPM2_CAP_HANDLES).
+[[nodiscard]] Result<bool> handle_exists(Esys& esys, TPM2_HANDLE handle);
+
 // An ESYS_TR for an existing persistent object or NV index (TPM2_ReadPublic / NV_ReadPublic
 // under the hood). A handle that does not exist is NotFound naming it.
 [[nodiscard]] Result<TrHandle> tr_from_tpm_public(Esys& esys, TPM2_HANDLE handle);
