@@ -44,6 +44,8 @@ Code code_for_tpm_rc(TSS2_RC rc) {
     case TPM2_RC_TESTING:
     case TPM2_RC_NV_RATE:
       return Code::Unavailable;
+    case TPM2_RC_HASH:  // an algorithm this TPM does not implement
+      return Code::Unsupported;
     case TPM2_RC_VALUE:
     case TPM2_RC_SIZE:
     case TPM2_RC_NV_RANGE:
