@@ -181,8 +181,8 @@ Result<ProvisionedAk> provision_ak(Esys& esys, const AkProvisionOptions& opts) {
         Esys_EvictControl(esys.get(), ESYS_TR_RH_OWNER, existing->get(), ESYS_TR_PASSWORD,
                           ESYS_TR_NONE, ESYS_TR_NONE, opts.handle, &none);
     if (rc != TSS2_RC_SUCCESS) return fail_rc(rc, "evicting " + handle_hex(opts.handle));
-    // Removing a persistent object invalidates its ESYS_TR (Esys_EvictControl_Finish).
-    (void)existing->release();
+    // `existing` is closed (Esys_TR_Close) when it goes out of scope: ESYS keeps the evicted
+    // object's metadata, and a stale entry for the handle would break the next FromTPMPublic.
   } else if (existing.error().code != Code::NotFound) {
     return std::unexpected(std::move(existing.error()));
   }
