@@ -27,6 +27,10 @@ inline constexpr Guid kAskGuid = {0x4a, 0xb7, 0xb3, 0x79, 0xbb, 0xac, 0x4f, 0xe4
 inline constexpr Guid kArkGuid = {0xc0, 0xb4, 0x06, 0xa4, 0xa8, 0x03, 0x49, 0x52,
                                   0x97, 0x43, 0x3f, 0xb6, 0x01, 0x4c, 0xd0, 0xae};
 
+// virtee/sev CertType::CRL (src/firmware/host/types/snp.rs); Trustee spells it "CRL".
+inline constexpr Guid kCrlGuid = {0x92, 0xf8, 0x1b, 0xc3, 0x58, 0x11, 0x4d, 0x3d,
+                                  0x97, 0xff, 0xd1, 0x9f, 0x88, 0xdc, 0x67, 0xea};
+
 inline constexpr std::size_t kCertEntrySize = 24;
 
 struct CertEntry {
@@ -36,7 +40,7 @@ struct CertEntry {
 
 // "8-4-4-4-12" lowercase text of a GUID.
 std::string guid_to_string(const Guid& guid);
-// "VCEK", "VLEK", "ASK", "ARK", or the GUID text for anything else.
+// "VCEK", "VLEK", "ASK", "ARK", "CRL", or the GUID text for anything else.
 std::string cert_type_name(const Guid& guid);
 
 // Parses a table. An empty or all-zero buffer is an empty list. An entry pointing outside the
