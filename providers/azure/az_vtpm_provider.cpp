@@ -15,12 +15,12 @@ std::string tee_label(HclTee tee) { return tee == HclTee::Snp ? "SNP" : "TDX"; }
 // size, as azure-cvm-tooling does: the HCL reads exactly dataSize bytes.
 Result<void> write_report_data(Esys& esys, ByteView data) {
   auto pub = tpm::nv_read_public(esys, kReportDataIndex);
-  if (pub && pub->size != data.size()) {
+  if (!pub && pub.error().code != Code::NotFound) return std::unexpected(std::move(pub.error()));
+  const bool fits = pub && pub->size == data.size();
+  if (pub && !fits) {
     if (auto r = tpm::nv_undefine(esys, kReportDataIndex); !r) return r;
-  } else if (!pub && pub.error().code != Code::NotFound) {
-    return std::unexpected(std::move(pub.error()));
   }
-  if (!pub || pub->size != data.size()) {
+  if (!fits) {
     if (auto r = tpm::nv_define(esys, kReportDataIndex, static_cast<std::uint16_t>(data.size()));
         !r)
       return r;
@@ -101,7 +101,8 @@ class AzVtpmProvider final : public EvidenceProvider {
   }
 
   Result<Bytes> td_quote(ByteView hcl) {
-    // The TDREPORT sits in the HCL report's hardware slot (1024 of its 1184 bytes).
+    // The TDREPORT sits in the HCL report's hardware slot (1024 of its 1184 bytes);
+    // hcl_report_tee() already checked that the report reaches past offset 1224.
     const ByteView td_report = hcl.subspan(kHwReportOffset, kTdReportSize);
     if (!options_.imds) return fail(Code::Unavailable, "TD quote: Azure IMDS not reachable");
     return with_context(options_.imds->td_quote(td_report), "TD quote from Azure IMDS");

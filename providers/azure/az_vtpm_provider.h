@@ -41,7 +41,9 @@ struct AzVtpmOptions {
 };
 
 // SNP or TDX from the HCL report's IGVM report_type at offset 1224 (2 = SNP, 4 = TDX).
-// Shorter than 1228 bytes is Corrupt; another type is Unsupported.
+// Shorter than 1228 bytes is Corrupt; another type is Unsupported. Only this field is read
+// (not parse_hcl_report()): detection and evidence collection need nothing else, and the
+// verifier, not the guest, is the one to judge the rest of the report.
 [[nodiscard]] Result<HclTee> hcl_report_tee(ByteView hcl_report);
 
 // Evidence JSON (version 2, guest-components attester/src/az_{snp,tdx}_vtpm):
