@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
+#include "providers/eventlog/eventlog.h"
 #include "providers/tpm/ak.h"
 #include "providers/tpm/pcr.h"
 #include "providers/tpm/quote.h"
@@ -186,6 +187,40 @@ TEST_F(TpmProviderSwtpm, CliGetReportPrintsTheQuotedAttest) {
   auto info = parse_quote_message(*raw);
   ASSERT_TRUE(info) << info.error().message;
   EXPECT_EQ(info->extra_data, report_data(32));
+}
+
+// End to end with a real firmware log: extend its SHA-256 digests into swtpm as firmware would,
+// then the evidence's PCRs equal the replay of the event log the evidence carries.
+TEST_F(TpmProviderSwtpm, EvidencePcrsMatchTheReplayedEventLog) {
+  provision();
+  const Bytes log = testing::read_test_file(std::filesystem::path(ATTEST_FIXTURES_DIR) / "tpm" /
+                                            "eventlog_sdboot_fedora37.bin");
+  auto parsed = eventlog::parse_eventlog(log);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_FALSE(parsed->startup_locality.has_value());  // swtpm starts PCR0 at locality 0
+  auto esys = Esys::open(tcti());
+  ASSERT_TRUE(esys);
+  for (const auto& e : parsed->events) {
+    if (e.type == 0x3) continue;  // EV_NO_ACTION is never extended
+    for (const auto& d : e.digests) {
+      if (d.alg == TPM2_ALG_SHA256) {
+        ASSERT_TRUE(pcr_extend(*esys, e.index, d.value));
+      }
+    }
+  }
+  os_.add_file(cfg_.tpm_eventlog, log);
+  TpmProvider p(os_, cfg_);
+  auto ev = p.get_evidence(report_data(32));
+  ASSERT_TRUE(ev) << ev.error().message;
+  auto replayed = eventlog::parse_eventlog(ev->aux);
+  ASSERT_TRUE(replayed);
+  const auto banks = eventlog::replay(*replayed);
+  ASSERT_TRUE(banks.contains(TPM2_ALG_SHA256));
+  const auto& sha256 = banks.at(TPM2_ALG_SHA256);
+  ASSERT_FALSE(sha256.empty());
+  const auto& pcrs = ev->json.at("tpm_quote").at("pcrs");
+  for (const auto& [index, value] : sha256)
+    EXPECT_EQ(pcrs.at(index).template get<std::string>(), hex_encode(value)) << "PCR " << index;
 }
 
 }  // namespace
