@@ -12,6 +12,10 @@ void add_tee_options(CLI::App& sub, TeeOptions& opts, Context& ctx) {
                  "TEE to use: auto (detect; never falls back to sample), tdx, snp, cca, "
                  "az-snp-vtpm, az-tdx-vtpm, tpm, sample")
       ->capture_default_str();
+  add_tcti_option(sub, ctx);
+}
+
+void add_tcti_option(CLI::App& sub, Context& ctx) {
   sub.add_option("--tcti", ctx.providers.tcti,
                  "TPM transport (tpm2-tss TCTI string), e.g. device:/dev/tpmrm0 or "
                  "swtpm:host=127.0.0.1,port=2321; env ATTEST_TCTI")

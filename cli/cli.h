@@ -42,6 +42,8 @@ struct TeeOptions {
   std::string tee = "auto";
 };
 void add_tee_options(CLI::App& sub, TeeOptions& opts, Context& ctx);
+// --tcti alone, for commands that talk to the TPM directly (pcr, tpm).
+void add_tcti_option(CLI::App& sub, Context& ctx);
 [[nodiscard]] Result<std::unique_ptr<EvidenceProvider>> open_provider(const TeeOptions& opts,
                                                                       Context& ctx);
 

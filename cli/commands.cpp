@@ -6,6 +6,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       get_report_command(),
       get_evidence_command(),
+      pcr_command(),
+      tpm_command(),
   };
   return all;
 }

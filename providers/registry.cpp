@@ -2,11 +2,13 @@
 // the README ("Detection order"). Sample is last and never detected.
 #include <array>
 
+#include "providers/azure/az_vtpm_provider.h"
 #include "providers/cca/cca_provider.h"
 #include "providers/provider.h"
 #include "providers/sample/sample_provider.h"
 #include "providers/snp/snp_provider.h"
 #include "providers/tdx/tdx_provider.h"
+#include "providers/tpm/tpm_provider.h"
 #include "providers/tsm/tsm_detect.h"
 
 namespace attest {
@@ -37,11 +39,17 @@ std::vector<ProviderInfo> build_registry() {
   //   2. snp: /dev/sev-guest or /sys/devices/platform/sev-guest exists, or configfs-tsm is
   //      served by sev_guest
   //   3. cca: configfs-tsm is served by arm_cca_guest
+  //   4. az-snp-vtpm / az-tdx-vtpm: the TPM holds the HCL report NV index 0x01400001; its
+  //      report type tells SNP from TDX
+  //   5. tpm: the TPM device exists
   // Each checks its device paths first; configfs-tsm is probed (a mkdir/rmdir) at most once
   // per detect_tee() pass, see providers/tsm/tsm_detect.h.
   r.push_back(tdx_provider_info());
   r.push_back(snp_provider_info());
   r.push_back(cca_provider_info());
+  r.push_back(azure::az_snp_vtpm_provider_info());
+  r.push_back(azure::az_tdx_vtpm_provider_info());
+  r.push_back(tpm::tpm_provider_info());
   r.push_back(sample_provider_info());
   return r;
 }

@@ -1,0 +1,59 @@
+// PCR selection, reading and extending (TPM 2.0 Part 3 §22).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "providers/tpm/esys.h"
+
+namespace attest::tpm {
+
+inline constexpr unsigned kPcrCount = 24;  // PCRs 0-23 per bank (PC Client platform)
+
+// One bank and the PCR indices wanted from it, ascending and unique.
+struct PcrBank {
+  TPMI_ALG_HASH alg = TPM2_ALG_SHA256;
+  std::vector<unsigned> indices;
+};
+using PcrSelection = std::vector<PcrBank>;
+
+struct PcrValue {
+  unsigned index = 0;
+  Bytes digest;
+};
+struct PcrBankValues {
+  TPMI_ALG_HASH alg = TPM2_ALG_SHA256;
+  std::vector<PcrValue> values;  // in the order of the bank's indices
+};
+
+// "sha1", "sha256", "sha384", "sha512", "sm3_256"; InvalidArgument otherwise.
+[[nodiscard]] Result<TPMI_ALG_HASH> parse_hash_alg(std::string_view name);
+std::string hash_alg_name(TPMI_ALG_HASH alg);
+// Digest size of a PCR bank's hash, 0 for an unknown algorithm.
+std::size_t hash_size(TPMI_ALG_HASH alg);
+
+// tpm2-tools' syntax: "sha256:0,1,7", "sha256:all", several banks joined by '+'
+// ("sha1:0+sha256:all"). Indices are 0-23.
+[[nodiscard]] Result<PcrSelection> parse_pcr_selection(std::string_view spec);
+// "sha256:0,1,7+sha1:all" form of a selection (all = 0-23).
+std::string pcr_selection_string(const PcrSelection& sel);
+// SHA-256 PCRs 0-23: what Trustee's tpm and Azure verifiers expect a quote to cover.
+PcrSelection sha256_all_pcrs();
+
+// The PCR_Select bitmaps the TPM takes (3 bytes each, PCR n = byte n/8, bit n%8).
+[[nodiscard]] Result<TPML_PCR_SELECTION> to_tpml(const PcrSelection& sel);
+
+// The banks the TPM has allocated, with their selected PCRs (TPM2_CAP_PCRS).
+[[nodiscard]] Result<PcrSelection> allocated_pcr_banks(Esys& esys);
+
+// Reads every selected PCR. A TPML_DIGEST holds at most 8 digests, so this calls
+// TPM2_PCR_Read until the TPM has returned all of them; a bank the TPM does not have is NotFound.
+[[nodiscard]] Result<std::vector<PcrBankValues>> pcr_read(Esys& esys, const PcrSelection& sel);
+
+// Extends SHA-256 PCR `index` (0-23) with a 32-byte digest: PCR := SHA-256(PCR || digest).
+[[nodiscard]] Result<void> pcr_extend(Esys& esys, unsigned index, ByteView sha256_digest);
+
+}  // namespace attest::tpm

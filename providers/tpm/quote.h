@@ -1,0 +1,53 @@
+// TPM2_Quote with a persistent AK, and a decoder for the quoted TPMS_ATTEST.
+#pragma once
+
+#include <cstdint>
+
+#include "common/bytes.h"
+#include "providers/tpm/esys.h"
+#include "providers/tpm/pcr.h"
+
+namespace attest::tpm {
+
+// TPM2B_DATA holds sizeof(TPMT_HA) = 66 bytes; tss-esapi (and so Trustee) caps it at 64.
+inline constexpr std::size_t kMaxQualifyingData = 64;
+
+struct TpmQuote {
+  Bytes message;        // marshalled TPMS_ATTEST (TPM2B_ATTEST's attestationData)
+  Bytes signature;      // marshalled TPMT_SIGNATURE (sigAlg, hash, then the scheme's fields)
+  Bytes rsa_signature;  // the bare RSASSA/RSAPSS signature bytes; empty for ECDSA
+};
+
+// Quotes `sel` with the key at persistent handle `ak` and the key's own scheme (TPM2_ALG_NULL),
+// nonce = qualifying_data (at most 64 bytes). A missing AK is NotFound naming the handle.
+[[nodiscard]] Result<TpmQuote> quote(Esys& esys, TPM2_HANDLE ak, ByteView qualifying_data,
+                                     const PcrSelection& sel);
+
+// The fields of a quote's TPMS_ATTEST a verifier checks (TPM 2.0 Part 2 §10.12.8, §10.12.12).
+struct QuoteInfo {
+  Bytes qualified_signer;  // TPM2B_NAME
+  Bytes extra_data;        // the nonce
+  std::uint64_t clock = 0;
+  std::uint32_t reset_count = 0;
+  std::uint32_t restart_count = 0;
+  std::uint64_t firmware_version = 0;
+  PcrSelection selection;
+  Bytes pcr_digest;  // hash of the selected PCR values, in selection order
+};
+
+// Pure: decodes a marshalled TPMS_ATTEST; not magic TPM_GENERATED_VALUE / type ATTEST_QUOTE,
+// truncation or trailing bytes are Corrupt.
+[[nodiscard]] Result<QuoteInfo> parse_quote_message(ByteView message);
+
+// A SHA-256 PCR 0-23 quote together with the 24 PCR values it covers, as Trustee's tpm and
+// Azure verifiers want them. The PCRs are read after the quote; if one changed in between
+// (the quote's pcrDigest no longer matches SHA-256 of the values), both are taken again, up to
+// three times, then Unavailable.
+struct QuoteWithPcrs {
+  TpmQuote quote;
+  std::vector<Bytes> pcrs;  // SHA-256 PCRs 0..23
+};
+[[nodiscard]] Result<QuoteWithPcrs> quote_sha256_pcrs(Esys& esys, TPM2_HANDLE ak,
+                                                      ByteView qualifying_data);
+
+}  // namespace attest::tpm

@@ -1,0 +1,83 @@
+#include "providers/tpm/tpm_provider.h"
+
+#include <algorithm>
+
+#include "providers/tpm/ak.h"
+#include "providers/tpm/esys.h"
+#include "providers/tpm/pcr.h"
+#include "providers/tpm/quote.h"
+
+namespace attest::tpm {
+namespace {
+
+// Event logs are at most a few hundred KiB; this bounds a hostile or runaway file.
+constexpr std::size_t kMaxEventLog = 16u << 20;
+
+Result<bool> detect_tpm(Os& os, const ProviderConfig& cfg) { return os.exists(cfg.tpm_device); }
+
+Result<std::unique_ptr<EvidenceProvider>> create_tpm(Os& os, const ProviderConfig& cfg) {
+  return std::make_unique<TpmProvider>(os, cfg);
+}
+
+}  // namespace
+
+std::array<std::uint8_t, 32> tpm_nonce(ByteView report_data) {
+  std::array<std::uint8_t, 32> nonce{};
+  std::copy_n(report_data.begin(), std::min(report_data.size(), nonce.size()), nonce.begin());
+  return nonce;
+}
+
+Result<Evidence> TpmProvider::get_evidence(ByteView report_data) {
+  if (report_data.size() > kMaxReportData)
+    return fail(Code::InvalidArgument, "tpm: report data is " + std::to_string(report_data.size()) +
+                                           " bytes; the maximum is 64");
+  auto esys = Esys::open(cfg_.tcti);
+  if (!esys) return std::unexpected(std::move(esys.error()));
+  auto ak = ak_public_der(*esys, cfg_.tpm_ak_handle);
+  if (!ak) {
+    if (ak.error().code == Code::NotFound)
+      return fail_tpm(Code::NotFound, "no AK at " + handle_hex(cfg_.tpm_ak_handle) +
+                                          " (provision one with 'attest-cli tpm provision-ak')");
+    return std::unexpected(std::move(ak.error()));
+  }
+  const auto nonce = tpm_nonce(report_data);
+  auto q = quote_sha256_pcrs(*esys, cfg_.tpm_ak_handle, nonce);
+  if (!q) return std::unexpected(std::move(q.error()));
+
+  Evidence ev;
+  ev.tee = TeeKind::Tpm;
+  nlohmann::json pcrs = nlohmann::json::array();
+  for (const auto& p : q->pcrs) pcrs.push_back(hex_encode(p));
+  ev.json = {{"ak_public", base64_encode(*ak)},
+             {"tpm_quote",
+              {{"signature", base64_encode(q->quote.signature)},
+               {"message", base64_encode(q->quote.message)},
+               {"pcrs", std::move(pcrs)}}}};
+  ev.raw = std::move(q->quote.message);
+
+  // The firmware event log lets a verifier explain the PCRs, but a quote without it is still
+  // valid evidence: securityfs may be unmounted or root-only, and a vTPM may have no log.
+  auto log = read_file(os_, cfg_.tpm_eventlog, kMaxEventLog);
+  if (log) {
+    ev.aux = std::move(*log);
+    eventlog_note_.reset();
+  } else {
+    eventlog_note_ = std::move(log.error()).with_context("tpm: event log, ignoring");
+  }
+  return ev;
+}
+
+Result<void> TpmProvider::extend(unsigned index, ByteView digest) {
+  auto esys = Esys::open(cfg_.tcti);
+  if (!esys) return std::unexpected(std::move(esys.error()));
+  return pcr_extend(*esys, index, digest);
+}
+
+ProviderInfo tpm_provider_info() {
+  return {TeeKind::Tpm,
+          "TPM 2.0 quote of SHA-256 PCRs 0-23 by a persistent AK (tpm2-tss ESAPI; device from "
+          "--tcti / ATTEST_TCTI)",
+          detect_tpm, create_tpm};
+}
+
+}  // namespace attest::tpm
