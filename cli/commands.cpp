@@ -4,10 +4,7 @@ namespace attest::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
-      get_report_command(),
-      get_evidence_command(),
-      pcr_command(),
-      tpm_command(),
+      get_report_command(), get_evidence_command(), pcr_command(), tpm_command(), inspect_command(),
   };
   return all;
 }

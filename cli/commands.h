@@ -9,5 +9,6 @@ Command get_report_command();
 Command get_evidence_command();
 Command pcr_command();
 Command tpm_command();
+Command inspect_command();
 
 }  // namespace attest::cli

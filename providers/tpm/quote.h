@@ -1,6 +1,8 @@
 // TPM2_Quote with a persistent AK, and a decoder for the quoted TPMS_ATTEST.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 
 #include "common/bytes.h"
@@ -38,6 +40,8 @@ struct QuoteInfo {
 // Pure: decodes a marshalled TPMS_ATTEST; not magic TPM_GENERATED_VALUE / type ATTEST_QUOTE,
 // truncation or trailing bytes are Corrupt.
 [[nodiscard]] Result<QuoteInfo> parse_quote_message(ByteView message);
+// For `inspect`: hex strings for the byte fields, the selection as "sha256:0,1,...".
+nlohmann::json quote_info_to_json(const QuoteInfo& q);
 
 // A SHA-256 PCR 0-23 quote together with the 24 PCR values it covers, as Trustee's tpm and
 // Azure verifiers want them. The PCRs are read after the quote; if one changed in between
