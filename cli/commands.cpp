@@ -6,6 +6,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       get_report_command(),
       get_evidence_command(),
+      attest_command(),
+      get_resource_command(),
   };
   return all;
 }

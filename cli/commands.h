@@ -7,5 +7,7 @@ namespace attest::cli {
 
 Command get_report_command();
 Command get_evidence_command();
+Command attest_command();
+Command get_resource_command();
 
 }  // namespace attest::cli
