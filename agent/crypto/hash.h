@@ -17,8 +17,8 @@ enum class HashAlg { Sha256, Sha384, Sha512 };
 std::string_view hash_alg_name(HashAlg alg) noexcept;
 // Digest length in bytes (32 / 48 / 64).
 std::size_t digest_size(HashAlg alg) noexcept;
-// Never fails for these algorithms with a working libcrypto; aborts-free: an EVP failure yields
-// an empty vector (callers compare lengths with digest_size()).
+// Never fails for these algorithms with a working libcrypto; should EVP fail anyway the result
+// is an empty vector, which never equals a real digest.
 Bytes digest(HashAlg alg, ByteView data);
 
 }  // namespace attest::crypto

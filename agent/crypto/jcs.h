@@ -11,9 +11,10 @@ namespace attest::crypto {
 
 // Object members sorted by their names' UTF-16 code units, no whitespace, strings escaped
 // minimally (\" \\ \b \f \n \r \t, other controls as \u00xx lowercase, '/' and non-ASCII raw).
-// Numbers: integers are written exactly; a non-integral double or one whose magnitude reaches
-// 2^53 is written in the ECMAScript Number::toString shortest round-trip form; NaN/Inf cannot
-// occur in JSON and are rejected as Unsupported. Invalid UTF-8 in a key or string -> Corrupt.
+// Numbers: integers up to 2^53 in magnitude are written exactly; larger integers are refused as
+// Unsupported (ECMAScript would round them); floating-point values are written in the
+// ECMAScript Number::toString form from their shortest round-trip digits (RFC 8785 §3.2.2.3).
+// NaN/Infinity and binary values -> Unsupported. Invalid UTF-8 in a name or string -> Corrupt.
 [[nodiscard]] Result<std::string> canonicalize(const nlohmann::json& value);
 
 }  // namespace attest::crypto

@@ -2,6 +2,7 @@
 // the KBS encrypts released resources (kbs-protocol.md §0 step 1, §3.1).
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -18,6 +19,9 @@ enum class KeyAlg { EcP256, EcP521, RsaOaep256 };
 // "ec-p256", "ec-p521", "rsa-oaep-256" (case-insensitive); anything else is Unsupported.
 [[nodiscard]] Result<KeyAlg> parse_key_alg(std::string_view name);
 std::string_view key_alg_name(KeyAlg alg) noexcept;
+// EC only: JWK "crv" ("P-256" / "P-521") and fixed coordinate length (32 / 66 bytes).
+std::string_view jwk_curve_name(KeyAlg alg) noexcept;
+std::size_t ec_coordinate_size(KeyAlg alg) noexcept;
 
 class TeeKey {
  public:
