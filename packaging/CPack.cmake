@@ -1,0 +1,27 @@
+# Native packages: `cmake --build build --target package` (or `cd build && cpack -G DEB`).
+# The .deb needs only dpkg-deb; the .rpm needs rpmbuild (Debian package `rpm`).
+set(CPACK_PACKAGE_NAME "attest-agent")
+set(CPACK_PACKAGE_VENDOR "attest-agent developers")
+set(CPACK_PACKAGE_CONTACT "attest-agent developers <attest-agent@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "Guest attestation agent and CLI for confidential VMs (TDX, SEV-SNP, CCA, vTPM, Trustee KBS)")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_INSTALL_DIRECTORY "attest-agent")
+set(CPACK_RESOURCE_FILE_LICENSE "${CMAKE_CURRENT_SOURCE_DIR}/LICENSE")
+
+set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "")
+
+set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
+set(CPACK_RPM_PACKAGE_LICENSE "Apache-2.0")
+set(CPACK_RPM_PACKAGE_GROUP "System Environment/Base")
+set(CPACK_RPM_PACKAGE_AUTOREQ ON)
+
+set(CPACK_GENERATOR "DEB")
+find_program(ATTEST_RPMBUILD rpmbuild)
+if(ATTEST_RPMBUILD)
+  list(APPEND CPACK_GENERATOR "RPM")
+endif()
+include(CPack)
