@@ -359,7 +359,8 @@ Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::create(HttpOptions optio
 
 Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   ATTEST_TRY(check_url_scheme(request.url, impl_->options.allow_insecure_http));
-  const auto deadline = impl_->clock->now() + impl_->options.overall_timeout;
+  auto deadline = impl_->clock->now() + impl_->options.overall_timeout;
+  if (impl_->options.deadline) deadline = std::min(deadline, *impl_->options.deadline);
   int attempts = 0;
   auto r = run_with_retries<HttpResponse>(
       impl_->options.retry, *impl_->clock, deadline,

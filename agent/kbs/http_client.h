@@ -41,6 +41,9 @@ struct HttpOptions {
   std::chrono::milliseconds request_timeout{30'000};
   // Bound on one send() including every retry and backoff sleep.
   std::chrono::milliseconds overall_timeout{60'000};
+  // Optional hard end for every send() (e.g. a CLI command's --timeout covering the whole
+  // handshake and fetch), on the client's Clock.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   // Largest accepted response body; larger ones are aborted while arriving.
   std::size_t max_response_bytes = 8u << 20;
   RetryPolicy retry;
