@@ -52,15 +52,15 @@ Result<SecureBuffer> fetch_with_token(const GetResourceOptions& o, const kbs::Re
                                       Context& ctx) {
   Wiped token{o.token};
   if (!o.token_file.empty()) {
-    auto text = read_file(ctx.os, o.token_file, 1u << 20);
-    if (!text) return std::unexpected(std::move(text.error()).with_context("--token-file"));
+    auto text = read_option_file(ctx, "--token-file", o.token_file, 1u << 20);
+    if (!text) return std::unexpected(std::move(text.error()));
     token.s.assign(text->begin(), text->end());
     OPENSSL_cleanse(text->data(), text->size());
     while (!token.s.empty() && (token.s.back() == '\n' || token.s.back() == '\r'))
       token.s.pop_back();
   }
-  auto pem = read_file(ctx.os, o.token_key, 64u << 10);
-  if (!pem) return std::unexpected(std::move(pem.error()).with_context("--token-key"));
+  auto pem = read_option_file(ctx, "--token-key", o.token_key, 64u << 10);
+  if (!pem) return std::unexpected(std::move(pem.error()));
   auto key = crypto::TeeKey::from_pem(to_string(*pem));
   OPENSSL_cleanse(pem->data(), pem->size());
   if (!key) return std::unexpected(std::move(key.error()).with_context("--token-key"));

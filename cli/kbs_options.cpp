@@ -31,6 +31,18 @@ void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o) {
                  "at launch)");
 }
 
+Result<Bytes> read_option_file(Context& ctx, std::string_view option, const std::string& path,
+                               std::size_t max_size) {
+  auto bytes = read_file(ctx.os, path, max_size);
+  if (!bytes) {
+    Error e = std::move(bytes.error()).with_context(std::string(option));
+    if (e.code == Code::NotFound || e.code == Code::PermissionDenied)
+      e.code = Code::InvalidArgument;
+    return std::unexpected(std::move(e));
+  }
+  return bytes;
+}
+
 Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& o) {
   kbs::HttpOptions h;
   h.ca_file = o.cert_file;
@@ -54,8 +66,8 @@ Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o, Conte
   if (!alg) return std::unexpected(std::move(alg.error()).with_context("--key-alg"));
   k.key_alg = *alg;
   if (!o.initdata_file.empty()) {
-    auto text = read_file(ctx.os, o.initdata_file, 1u << 20);
-    if (!text) return std::unexpected(std::move(text.error()).with_context("--initdata"));
+    auto text = read_option_file(ctx, "--initdata", o.initdata_file, 1u << 20);
+    if (!text) return std::unexpected(std::move(text.error()));
     k.initdata_toml = std::string(text->begin(), text->end());
   }
   return k;

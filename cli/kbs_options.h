@@ -33,9 +33,14 @@ void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o);
 [[nodiscard]] Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o,
                                                                     Context& ctx);
 
+// Reads a file named by an option; a missing or unreadable file is a bad option
+// (InvalidArgument, exit 2) named after the option: "--initdata x.toml: ...".
+[[nodiscard]] Result<Bytes> read_option_file(Context& ctx, std::string_view option,
+                                             const std::string& path, std::size_t max_size);
+
 // The footer every KBS command shows: which failure gives which exit code.
 inline constexpr const char* kKbsExitCodesHelp =
-    "Exit codes: 0 ok; 2 bad option or resource URI (also plain http:// without\n"
+    "Exit codes: 0 ok; 2 bad option, option file or resource URI (also plain http:// without\n"
     "--insecure-http); 3 no TEE / evidence failure, or the KBS refused our protocol version,\n"
     "TEE type or key type; 4 malformed KBS answer (JSON, token, JWE) or response too large;\n"
     "5 network: connection refused, TLS failure (\"TLS: certificate verify failed\"), timeout,\n"

@@ -61,7 +61,7 @@ Result<std::vector<X509Ptr>> load_ca_file(const std::string& path) {
   std::unique_ptr<BIO, BioDeleter> bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) {
     const int err = errno;
-    return fail(err == ENOENT ? Code::NotFound : Code::InvalidArgument,
+    return fail(Code::InvalidArgument,
                 "CA file " + path + ": " + (err != 0 ? std::strerror(err) : "cannot open"));
   }
   std::vector<X509Ptr> certs;

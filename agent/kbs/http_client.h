@@ -6,7 +6,8 @@
 // nothing here disables that.
 //
 // Error codes (the CLI maps them through cli/exit_codes.h):
-//   InvalidArgument   bad URL, plain http:// without allow_insecure_http, unreadable CA/cert file
+//   InvalidArgument   bad URL, plain http:// without allow_insecure_http, missing or unreadable
+//                     CA/cert file (a bad option, not a missing device)
 //   Unavailable       connection refused/reset, DNS failure, TLS failure (exit 5, "network").
 //                     TLS verification failures are reported as "TLS: certificate verify failed
 //                     (...)" and are never retried: a wrong CA does not fix itself.

@@ -206,7 +206,7 @@ TEST(CurlHttpClientCreate, ValidatesFilesUpFront) {
   missing.ca_file = "/nonexistent/ca.pem";
   auto a = CurlHttpClient::create(missing);
   ASSERT_FALSE(a);
-  EXPECT_EQ(a.error().code, Code::NotFound);
+  EXPECT_EQ(a.error().code, Code::InvalidArgument);
   EXPECT_EQ(a.error().message, "CA file /nonexistent/ca.pem: No such file or directory");
 
   const auto path =
