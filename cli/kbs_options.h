@@ -41,11 +41,11 @@ void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o);
 // The footer every KBS command shows: which failure gives which exit code.
 inline constexpr const char* kKbsExitCodesHelp =
     "Exit codes: 0 ok; 2 bad option, option file or resource URI (also plain http:// without\n"
-    "--insecure-http); 3 no TEE / evidence failure, or the KBS refused our protocol version,\n"
-    "TEE type or key type; 4 malformed KBS answer (JSON, token, JWE) or response too large;\n"
-    "5 network: connection refused, TLS failure (\"TLS: certificate verify failed\"), timeout,\n"
-    "KBS unavailable (5xx/429 after retries); 6 the KBS refused the evidence or kept rejecting\n"
-    "the token; 7 the KBS denied the resource (policy, or resource missing: Trustee answers 401\n"
-    "for both), or a 404 for the path; 1 internal error.";
+    "--insecure-http); 3 no TEE / evidence failure, the KBS refused our protocol version, TEE\n"
+    "type or key type, or answered 404 (wrong --url path); 4 malformed KBS answer (JSON, token,\n"
+    "JWE) or response too large; 5 network: connection refused, TLS failure (\"TLS: certificate\n"
+    "verify failed\"), timeout, KBS unavailable (5xx/429 after retries); 6 the KBS refused the\n"
+    "evidence or kept rejecting the token; 7 the KBS denied the resource (policy, or resource\n"
+    "missing: Trustee answers 401 for both); 1 internal error.";
 
 }  // namespace attest::cli
