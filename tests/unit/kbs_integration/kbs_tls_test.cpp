@@ -106,6 +106,14 @@ TEST_F(KbsTls, TrusteeAttesterSpelling) {
   EXPECT_EQ(r.out, base64_encode(kSecret) + "\n");
 }
 
+TEST_F(KbsTls, UriAuthorityNamesTheKbsWhenUrlIsAbsent) {
+  const auto r = run_cli({"get-resource", "--tee", "sample", "--cert-file", pki_->ca.string(),
+                          "kbs://127.0.0.1:" + std::to_string(tls_->port()) + "/default/demo/key"},
+                         scratch_);
+  ASSERT_EQ(r.exit_code, cli::kExitOk) << r.err;
+  EXPECT_EQ(r.out, kSecretText);
+}
+
 TEST_F(KbsTls, MutualTls) {
   const auto ok =
       get(mtls_->url(), {"--cert-file", pki_->ca.string(), "--client-cert",
