@@ -128,10 +128,12 @@ Result<TeeKey> TeeKey::from_pem(std::string_view pem) {
   if (pem.size() > 64 * 1024) return fail(Code::Corrupt, "tee key: PEM larger than 64 KiB");
   const BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return fail(Code::Internal, "tee key: BIO_new_mem_buf failed");
-  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  // A null callback would make OpenSSL prompt on the terminal for an encrypted PEM; refuse.
+  auto no_password = [](char*, int, int, void*) -> int { return -1; };
+  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr);
   if (pkey == nullptr) {
     ERR_clear_error();
-    return fail(Code::Corrupt, "tee key: not a PEM private key");
+    return fail(Code::Corrupt, "tee key: not an unencrypted PEM private key");
   }
   PkeyPtr owned(pkey);
   auto alg = classify(pkey);
@@ -191,22 +193,19 @@ TeeKey& TeeKey::operator=(TeeKey&& o) noexcept {
 TeeKey::~TeeKey() { EVP_PKEY_free(pkey_); }
 
 nlohmann::json TeeKey::public_jwk() const {
-  // Member order is irrelevant to the hash (JCS sorts), but is kept as guest-components sends it.
-  nlohmann::ordered_json ordered;
-  if (alg_ == KeyAlg::RsaOaep256) {
-    ordered["kty"] = "RSA";
-    ordered["alg"] = "RSA-OAEP-256";
-    ordered["n"] = b64url(bn_param(pkey_, OSSL_PKEY_PARAM_RSA_N, 0));
-    ordered["e"] = b64url(bn_param(pkey_, OSSL_PKEY_PARAM_RSA_E, 0));
-  } else {
-    const int len = static_cast<int>(ec_coordinate_size(alg_));
-    ordered["kty"] = "EC";
-    ordered["crv"] = std::string(jwk_curve_name(alg_));
-    ordered["alg"] = "ECDH-ES+A256KW";
-    ordered["x"] = b64url(bn_param(pkey_, OSSL_PKEY_PARAM_EC_PUB_X, len));
-    ordered["y"] = b64url(bn_param(pkey_, OSSL_PKEY_PARAM_EC_PUB_Y, len));
-  }
-  return nlohmann::json(ordered);
+  // Exactly the members the KBS re-serializes from its typed TeePubKey (kbs-protocol.md §2.2):
+  // any extra member would change the runtime-data hash on one side only.
+  if (alg_ == KeyAlg::RsaOaep256)
+    return {{"kty", "RSA"},
+            {"alg", "RSA-OAEP-256"},
+            {"n", b64url(bn_param(pkey_, OSSL_PKEY_PARAM_RSA_N, 0))},
+            {"e", b64url(bn_param(pkey_, OSSL_PKEY_PARAM_RSA_E, 0))}};
+  const int len = static_cast<int>(ec_coordinate_size(alg_));
+  return {{"kty", "EC"},
+          {"crv", std::string(jwk_curve_name(alg_))},
+          {"alg", "ECDH-ES+A256KW"},
+          {"x", b64url(bn_param(pkey_, OSSL_PKEY_PARAM_EC_PUB_X, len))},
+          {"y", b64url(bn_param(pkey_, OSSL_PKEY_PARAM_EC_PUB_Y, len))}};
 }
 
 Result<SecureBuffer> TeeKey::private_pem() const {

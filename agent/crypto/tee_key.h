@@ -27,8 +27,9 @@ class TeeKey {
  public:
   // Fresh key: P-256, P-521, or RSA-2048 with e = 65537.
   [[nodiscard]] static Result<TeeKey> generate(KeyAlg alg);
-  // PKCS#8 or traditional PEM private key (P-256, P-521 or RSA-2048..4096 with e = 65537).
-  // RSA keys are treated as RsaOaep256. Anything else is Unsupported; unparsable PEM is Corrupt.
+  // Unencrypted PKCS#8 or traditional PEM private key: P-256, P-521, or RSA-2048..4096 with
+  // e = 65537 (treated as RsaOaep256). Other keys are Unsupported; unparsable or encrypted PEM
+  // is Corrupt (never a terminal password prompt).
   [[nodiscard]] static Result<TeeKey> from_pem(std::string_view pem);
   // EC key from its raw big-endian private scalar (32 B for P-256, 66 B for P-521); tests and
   // known-answer vectors. A scalar of the wrong length or out of range is InvalidArgument.
@@ -47,7 +48,7 @@ class TeeKey {
   // PKCS#8 PEM of the private key, for passport-mode handoff (§4.2).
   [[nodiscard]] Result<SecureBuffer> private_pem() const;
 
-  // The underlying key, borrowed (for the JWE decryptor). Never null on a live object.
+  // The underlying key, borrowed (for the JWE decryptor). Null only after a move.
   EVP_PKEY* pkey() const noexcept { return pkey_; }
 
  private:

@@ -103,10 +103,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return None
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return None
+        length = int(self.headers.get("Content-Length") or 0)  # ValueError: bad framing
         if length > MAX_BODY:
             # Drain a moderately oversized body so the client reads the 413 instead of
             # a reset; beyond DRAIN_LIMIT just close.
@@ -117,6 +114,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, endpoint, status, body=b"", headers=()):
+        # Count before writing: a client that reads the reply and then asks /test/stats
+        # must see it counted.
+        self.app.state.count_response(endpoint, status)
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
@@ -124,7 +124,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if body and self.command != "HEAD":
             self.wfile.write(body)
-        self.app.state.count_response(endpoint, status)
         LOG.info("%s %s -> %d", self.command, self.path, status)
 
     def _cookie_session(self):
@@ -141,8 +140,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         endpoint = classify(method, path)
         if endpoint != "test":
             self.app.state.count_request(endpoint)
-        body = self._read_body() if method in ("POST", "PUT") else b""
-        if body is None:  # over the 2 MiB limit or unreadable Content-Length
+        try:
+            body = self._read_body() if method in ("POST", "PUT") else b""
+        except ValueError:
+            self.close_connection = True
+            self._send(endpoint, 400, b"bad request body framing")
+            return
+        if body is None:  # over the 2 MiB limit
             self.close_connection = True
             self._send(endpoint, 413, b"payload too large")
             return
@@ -218,12 +222,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         state = self.app.state
         fault = state.fire("hang", endpoint)
         if fault is not None:
-            self._hang(float(fault.value))
             state.count_response(endpoint, "hung")
+            self._hang(float(fault.value))
             return True
         if state.fire("drop-connection", endpoint) is not None:
-            self._drop()
             state.count_response(endpoint, "dropped")
+            self._drop()
             return True
         fault = state.fire("slow-response", endpoint)
         if fault is not None:
@@ -285,6 +289,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
 
     def _stream_oversized(self, endpoint, size):
+        self.app.state.count_response(endpoint, "oversized")
         self.close_connection = True
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -302,8 +307,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 sent += len(part)
         except OSError:
             pass
-        state = self.app.state
-        state.count_response(endpoint, "oversized")
         LOG.info("%s %s -> 200 oversized (%d of %d bytes sent)", self.command, self.path,
                  sent, size)
 

@@ -38,6 +38,25 @@ class FaultSpecError(ValueError):
     pass
 
 
+_NUMERIC = {"slow-response": float, "hang": float, "http-429-retry-after": int,
+            "oversized-body": int}
+_CHOICES = {"bad-selected-hash": ("sha256", "sha384", "sha512"),
+            "expired-session": ("auth", "attested")}
+
+
+def _check_value(name, value):
+    """Reject bad values when the spec is set, not when the fault fires."""
+    if name in _NUMERIC:
+        try:
+            ok = _NUMERIC[name](value) >= 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise FaultSpecError("fault %s: value %r is not a non-negative number" % (name, value))
+    if name in _CHOICES and value.lower() not in _CHOICES[name]:
+        raise FaultSpecError("fault %s: value must be one of %s" % (name, "/".join(_CHOICES[name])))
+
+
 class Fault:
     """One armed fault: NAME[=VALUE][@SCOPE][*COUNT]."""
 
@@ -59,6 +78,7 @@ class Fault:
             raise FaultSpecError("fault %s: scope %r not allowed" % (name, scope))
         self.name = name
         self.value = value if value else default_value
+        _check_value(name, self.value)
         self.scope = scope or default_scope
         try:
             self.remaining = int(count) if count is not None else default_count

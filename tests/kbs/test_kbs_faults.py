@@ -24,6 +24,8 @@ class FaultSpecTest(KbsCase):
                          [("slow-response", "3", "attest", 2), ("http-500-once", None, "any", 1),
                           ("wrong-nonce", None, "auth", -1)])
         for bad in (["no-such-fault"], ["wrong-nonce@resource"], ["hang@nowhere"], ["hang*x"],
+                    ["slow-response=abc"], ["oversized-body=-1"], ["bad-selected-hash=md5"],
+                    ["expired-session=later"], [5],
                     "not a list"):
             with self.subTest(spec=bad):
                 status, _, _ = self.kbs.request("POST", "/test/faults", json.dumps(bad).encode())
