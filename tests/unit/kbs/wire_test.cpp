@@ -91,6 +91,38 @@ TEST(Wire, HostileChallenges) {
   EXPECT_EQ(d->nonce, "n");
 }
 
+TEST(Wire, MutatedChallengesNeverCrash) {
+  const std::string base =
+      R"({"nonce":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","extra-params":{"selected-hash-algorithm":"sha384"}})";
+  std::uint32_t state = 12345;  // deterministic LCG: the same cases on every run
+  auto next = [&state] { return state = state * 1103515245u + 12345u; };
+  for (int i = 0; i < 5000; ++i) {
+    std::string s = base;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = next() % s.size();
+      switch (next() % 3) {
+        case 0:
+          s[at] = static_cast<char>(next() & 0xff);
+          break;
+        case 1:
+          s.erase(at, 1 + next() % 8);
+          break;
+        default:
+          s.insert(at, 1, static_cast<char>(next() & 0xff));
+      }
+      if (s.empty()) s = "{";
+    }
+    auto r = parse_challenge(s);
+    if (!r) {
+      EXPECT_TRUE(r.error().code == Code::Corrupt || r.error().code == Code::Unsupported) << s;
+      EXPECT_TRUE(r.error().message.starts_with("KBS /auth response: ")) << s;
+    } else {
+      EXPECT_FALSE(r->nonce.empty());
+    }
+  }
+}
+
 TEST(Wire, AttestationBody) {
   const json jwk = {
       {"kty", "EC"}, {"crv", "P-256"}, {"alg", "ECDH-ES+A256KW"}, {"x", "X"}, {"y", "Y"}};
