@@ -61,7 +61,32 @@ Result<Bytes> load_report_data(const ReportDataOptions& opts, Context& ctx) {
   return data;
 }
 
-int run(const std::vector<std::string>& args, Context& ctx) {
+std::vector<std::string> rewrite_trustee_args(const std::vector<std::string>& args) {
+  std::vector<std::string> globals;
+  std::size_t i = 1;
+  while (i < args.size()) {
+    const std::string& a = args[i];
+    if (a.starts_with("--url=") || a.starts_with("--cert-file=")) {
+      globals.push_back(a);
+      i += 1;
+    } else if ((a == "--url" || a == "--cert-file") && i + 1 < args.size()) {
+      globals.push_back(a);
+      globals.push_back(args[i + 1]);
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  if (globals.empty() || i >= args.size() || args[i].starts_with("-")) return args;
+  std::vector<std::string> out{args[0], args[i]};
+  out.insert(out.end(), globals.begin(), globals.end());
+  if (args[i] == "get-resource") out.emplace_back("--base64");
+  out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+  return out;
+}
+
+int run(const std::vector<std::string>& raw_args, Context& ctx) {
+  const std::vector<std::string> args = rewrite_trustee_args(raw_args);
   CLI::App app{"attest-cli: hardware evidence and Trustee KBS secrets for confidential VMs",
                "attest-cli"};
   app.require_subcommand(1);

@@ -34,6 +34,11 @@ struct Command {
 
 const std::vector<Command>& commands();
 
+// trustee-attester's spelling `attest-cli --url U [--cert-file F] get-resource --path P` puts
+// KBS options before the subcommand. This moves them after it and, for get-resource, adds
+// --base64 (trustee-attester prints the secret base64-encoded). Other argv pass unchanged.
+std::vector<std::string> rewrite_trustee_args(const std::vector<std::string>& args);
+
 // Parses argv, runs the chosen command, reports an error once on `err` and returns the exit code.
 int run(const std::vector<std::string>& args, Context& ctx);
 

@@ -10,5 +10,7 @@ Command get_evidence_command();
 Command pcr_command();
 Command tpm_command();
 Command inspect_command();
+Command attest_command();
+Command get_resource_command();
 
 }  // namespace attest::cli

@@ -1,0 +1,149 @@
+#include "agent/kbs/wire.h"
+
+namespace attest::kbs {
+namespace {
+
+using nlohmann::json;
+
+std::string type_name(const json& j) { return j.type_name(); }
+
+}  // namespace
+
+Result<json> parse_json(std::string_view body, std::string_view what) {
+  try {
+    return json::parse(body);
+  } catch (const json::parse_error& e) {
+    return fail(Code::Corrupt, std::string(what) + ": not JSON (syntax error at byte " +
+                                   std::to_string(e.byte) + ")");
+  } catch (const std::exception&) {
+    return fail(Code::Corrupt, std::string(what) + ": not JSON");
+  }
+}
+
+std::string build_auth_request(std::string_view tee) {
+  const json body = {
+      {"version", kProtocolVersion},
+      {"tee", tee},
+      // What guest-components sends; the built-in AS reads it only for `se`, Intel Trust
+      // Authority uses it to negotiate (kbs-protocol.md §1.2).
+      {"extra-params", {{"supported-hash-algorithms", {"sha256", "sha384", "sha512"}}}},
+  };
+  return body.dump();
+}
+
+Result<Challenge> parse_challenge(std::string_view body) {
+  constexpr std::string_view kWhat = "KBS /auth response";
+  auto parsed = parse_json(body, kWhat);
+  if (!parsed) return std::unexpected(std::move(parsed.error()));
+  const json& j = *parsed;
+  if (!j.is_object())
+    return fail(Code::Corrupt,
+                std::string(kWhat) + ": expected a JSON object, got " + type_name(j));
+  const auto nonce = j.find("nonce");
+  if (nonce == j.end()) return fail(Code::Corrupt, std::string(kWhat) + ": no \"nonce\"");
+  if (!nonce->is_string())
+    return fail(Code::Corrupt,
+                std::string(kWhat) + ": \"nonce\" is a " + type_name(*nonce) + ", not a string");
+  Challenge c;
+  c.nonce = nonce->get<std::string>();
+  if (c.nonce.empty()) return fail(Code::Corrupt, std::string(kWhat) + ": \"nonce\" is empty");
+  if (c.nonce.size() > kMaxNonceLength)
+    return fail(Code::Corrupt, std::string(kWhat) + ": \"nonce\" is " +
+                                   std::to_string(c.nonce.size()) + " bytes; the limit is " +
+                                   std::to_string(kMaxNonceLength));
+  const auto extra = j.find("extra-params");
+  // Trustee sends "" (or an object for hash negotiation); an absent or null member means the
+  // same as "".
+  if (extra == j.end() || extra->is_null() || extra->is_string()) return c;
+  if (!extra->is_object())
+    return fail(Code::Corrupt, std::string(kWhat) + ": \"extra-params\" is a " + type_name(*extra) +
+                                   ", expected a string or an object");
+  const auto sel = extra->find("selected-hash-algorithm");
+  if (sel == extra->end()) return c;
+  if (!sel->is_string())
+    return fail(Code::Corrupt, std::string(kWhat) + ": \"selected-hash-algorithm\" is a " +
+                                   type_name(*sel) + ", not a string");
+  const std::string name = sel->get<std::string>();
+  auto alg = crypto::parse_hash_alg(name);
+  if (!alg) {
+    std::string shown = name.substr(0, 32);
+    for (char& ch : shown)
+      if (ch < 0x20 || ch > 0x7e) ch = '?';
+    return fail(Code::Unsupported, std::string(kWhat) + ": the KBS selected hash algorithm '" +
+                                       shown +
+                                       "', which is not one we offered (sha256, sha384, sha512)");
+  }
+  c.selected = *alg;
+  return c;
+}
+
+Result<std::string> build_attestation(const std::optional<std::string>& initdata_toml,
+                                      std::string_view nonce, const json& tee_pubkey,
+                                      const json& primary_evidence,
+                                      std::string_view additional_evidence) {
+  json init = nullptr;
+  if (initdata_toml) init = {{"format", "toml"}, {"body", *initdata_toml}};
+  const json body = {
+      {"init-data", std::move(init)},
+      {"runtime-data", {{"nonce", nonce}, {"tee-pubkey", tee_pubkey}}},
+      // snake_case inside, kebab-case outside: kbs-types' CompositeEvidence (§2.1).
+      {"tee-evidence",
+       {{"primary_evidence", primary_evidence}, {"additional_evidence", additional_evidence}}},
+  };
+  try {
+    return body.dump();
+  } catch (const json::exception&) {
+    // dump() refuses invalid UTF-8; everything but the init-data text is ours and valid.
+    return fail(Code::InvalidArgument, "init-data is not valid UTF-8 text");
+  }
+}
+
+Result<std::string> parse_attest_response(std::string_view body) {
+  constexpr std::string_view kWhat = "KBS /attest response";
+  auto parsed = parse_json(body, kWhat);
+  if (!parsed) return std::unexpected(std::move(parsed.error()));
+  const json& j = *parsed;
+  if (!j.is_object())
+    return fail(Code::Corrupt,
+                std::string(kWhat) + ": expected a JSON object, got " + type_name(j));
+  const auto token = j.find("token");
+  if (token == j.end()) return fail(Code::Corrupt, std::string(kWhat) + ": no \"token\"");
+  if (!token->is_string())
+    return fail(Code::Corrupt,
+                std::string(kWhat) + ": \"token\" is a " + type_name(*token) + ", not a string");
+  std::string t = token->get<std::string>();
+  if (t.empty()) return fail(Code::Corrupt, std::string(kWhat) + ": \"token\" is empty");
+  if (t.size() > kMaxTokenLength)
+    return fail(Code::Corrupt, std::string(kWhat) + ": \"token\" is longer than " +
+                                   std::to_string(kMaxTokenLength) + " bytes");
+  return t;
+}
+
+ErrorInfo parse_error_info(std::string_view body) {
+  ErrorInfo info;
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return info;
+  auto clean = [](std::string s, std::size_t limit) {
+    if (s.size() > limit) s = s.substr(0, limit) + "...";
+    for (char& c : s)
+      if (c < 0x20 || c > 0x7e) c = '?';
+    return s;
+  };
+  if (auto t = j.find("type"); t != j.end() && t->is_string()) {
+    std::string type = t->get<std::string>();
+    const auto slash = type.rfind('/');
+    info.variant = clean(slash == std::string::npos ? type : type.substr(slash + 1), 60);
+  }
+  if (auto d = j.find("detail"); d != j.end() && d->is_string())
+    info.detail = clean(d->get<std::string>(), 300);
+  return info;
+}
+
+std::string describe_status(long status, const ErrorInfo& info) {
+  std::string s = std::to_string(status);
+  if (!info.variant.empty()) s += " " + info.variant;
+  if (!info.detail.empty()) s += ": " + info.detail;
+  return s;
+}
+
+}  // namespace attest::kbs

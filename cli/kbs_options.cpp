@@ -1,0 +1,76 @@
+#include "cli/kbs_options.h"
+
+#include <cmath>
+
+#include "agent/crypto/tee_key.h"
+
+namespace attest::cli {
+
+void add_kbs_connection_options(CLI::App& sub, KbsOptions& o) {
+  sub.add_option("--url", o.url, "KBS base URL, e.g. https://kbs.example:8080");
+  sub.add_option("--cert-file", o.cert_file,
+                 "Extra trusted root CA (PEM) for the KBS's TLS certificate; added to the system "
+                 "trust store");
+  auto* cert = sub.add_option("--client-cert", o.client_cert, "Client certificate (PEM) for mTLS");
+  auto* key = sub.add_option("--client-key", o.client_key, "Client private key (PEM) for mTLS");
+  cert->needs(key);
+  key->needs(cert);
+  sub.add_flag("--insecure-http", o.insecure_http,
+               "Allow a plain http:// KBS URL (testing only: the session cookie is sent in clear)");
+  sub.add_option("--timeout", o.timeout_seconds, "Seconds for the whole command, retries included")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+}
+
+void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o) {
+  sub.add_option("--key-alg", o.key_alg, "TEE key algorithm the KBS encrypts resources to")
+      ->check(CLI::IsMember({"ec-p256", "ec-p521", "rsa-oaep-256"}))
+      ->capture_default_str();
+  sub.add_option("--initdata", o.initdata_file,
+                 "Init-data TOML file sent with the evidence (its digest must match the one bound "
+                 "at launch)");
+}
+
+Result<Bytes> read_option_file(Context& ctx, std::string_view option, const std::string& path,
+                               std::size_t max_size) {
+  auto bytes = read_file(ctx.os, path, max_size);
+  if (!bytes) {
+    Error e = std::move(bytes.error()).with_context(std::string(option));
+    if (e.code == Code::NotFound || e.code == Code::PermissionDenied)
+      e.code = Code::InvalidArgument;
+    return std::unexpected(std::move(e));
+  }
+  return bytes;
+}
+
+Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& o) {
+  kbs::HttpOptions h;
+  h.ca_file = o.cert_file;
+  h.client_cert_file = o.client_cert;
+  h.client_key_file = o.client_key;
+  h.allow_insecure_http = o.insecure_http;
+  const auto total = std::chrono::milliseconds(std::llround(o.timeout_seconds * 1000.0));
+  h.overall_timeout = total;
+  h.request_timeout = std::min(h.request_timeout, total);
+  h.connect_timeout = std::min(h.connect_timeout, total);
+  h.deadline = kbs::system_clock().now() + total;
+  return kbs::CurlHttpClient::create(std::move(h));
+}
+
+Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o, Context& ctx) {
+  if (o.url.empty()) return fail(Code::InvalidArgument, "--url is required (the KBS base URL)");
+  ATTEST_TRY(kbs::check_url_scheme(o.url, o.insecure_http));
+  kbs::KbsClientOptions k;
+  k.base_url = o.url;
+  auto alg = crypto::parse_key_alg(o.key_alg);
+  if (!alg) return std::unexpected(std::move(alg.error()).with_context("--key-alg"));
+  k.key_alg = *alg;
+  if (!o.initdata_file.empty()) {
+    auto text = read_option_file(ctx, "--initdata", o.initdata_file, 1u << 20);
+    if (!text) return std::unexpected(std::move(text.error()));
+    k.initdata_toml = std::string(text->begin(), text->end());
+  }
+  return k;
+}
+
+}  // namespace attest::cli

@@ -1,0 +1,98 @@
+// Helpers for the end-to-end tests: a temporary directory, child processes (the test KBS in
+// tests/kbs/kbs.py, make_test_ca.py, the real attest-cli binary), and the test KBS's /test
+// control endpoints. Loopback only.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/kbs/http_client.h"
+#include "common/bytes.h"
+
+namespace attest::kbs::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  // Names of every entry (to prove that a failed write left nothing behind).
+  std::vector<std::string> entries() const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // 128+N when killed by signal N
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] (searched in PATH when it has no '/') with stdin from /dev/null and waits for it.
+ProcessResult run_process(const std::vector<std::string>& argv, const TempDir& scratch);
+// The real attest-cli (ATTEST_CLI_BINARY).
+ProcessResult run_cli(const std::vector<std::string>& args, const TempDir& scratch);
+
+std::string python();  // /usr/bin/python3 when present (it has jwcrypto), else python3 in PATH
+std::filesystem::path kbs_dir();  // tests/kbs
+
+std::string read_text_file(const std::filesystem::path& p);
+void write_text_file(const std::filesystem::path& p, const std::string& data);
+unsigned file_mode(const std::filesystem::path& p);  // permission bits, 0 if absent
+
+struct Pki {
+  std::filesystem::path ca, server_cert, server_key, client_cert, client_key;
+};
+// make_test_ca.py into `dir`.
+Pki make_pki(const std::filesystem::path& dir, const TempDir& scratch);
+
+struct KbsConfig {
+  std::map<std::string, Bytes> resources;  // "repo/type/tag" -> bytes
+  std::string policy = "allow-all";
+  const Pki* tls = nullptr;
+  bool mtls = false;
+};
+
+// One kbs.py process on 127.0.0.1 with a free port; stopped (SIGTERM, then SIGKILL) on destruction.
+class TestKbs {
+ public:
+  explicit TestKbs(const KbsConfig& config);
+  ~TestKbs();
+  TestKbs(const TestKbs&) = delete;
+  TestKbs& operator=(const TestKbs&) = delete;
+
+  bool running() const { return port_ != 0; }
+  int port() const { return port_; }
+  std::string url() const;  // http(s)://127.0.0.1:<port>
+  std::string log() const;
+
+  // Control endpoints (README "Endpoints"). Each returns false on any failure.
+  bool reset();
+  bool set_faults(const std::vector<std::string>& specs);
+  bool set_policy(const std::string& policy);
+  std::optional<nlohmann::json> stats();
+
+ private:
+  std::optional<HttpResponse> control(const std::string& method, const std::string& path,
+                                      const std::string& body);
+  TempDir dir_;
+  std::string scheme_ = "http";
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::unique_ptr<CurlHttpClient> http_;
+};
+
+}  // namespace attest::kbs::testing
