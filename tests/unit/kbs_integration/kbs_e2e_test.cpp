@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "cli/exit_codes.h"
-#include "tests/unit/kbs_integration/kbs_process.h"
+#include "tests/fakes/test_kbs.h"
 
-namespace attest::kbs::testing {
+namespace attest::testing {
 namespace {
 
 using cli::kExitAttestationRefused;
@@ -308,4 +308,4 @@ TEST_F(KbsE2e, NetworkAndUsageErrors) {
 }
 
 }  // namespace
-}  // namespace attest::kbs::testing
+}  // namespace attest::testing

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "cli/exit_codes.h"
-#include "tests/unit/kbs_integration/kbs_process.h"
+#include "tests/fakes/test_kbs.h"
 
-namespace attest::kbs::testing {
+namespace attest::testing {
 namespace {
 
 const Bytes kSecret{'t', 'l', 's', '-', 0x01, 0x02, 0x00, 0x7f};
@@ -126,4 +126,4 @@ TEST_F(KbsTls, MutualTls) {
 }
 
 }  // namespace
-}  // namespace attest::kbs::testing
+}  // namespace attest::testing

@@ -1,4 +1,4 @@
-#include "tests/unit/kbs_integration/kbs_process.h"
+#include "tests/fakes/test_kbs.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-namespace attest::kbs::testing {
+namespace attest::testing {
 namespace {
 
 pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& out,
@@ -132,7 +132,7 @@ TestKbs::TestKbs(const KbsConfig& config) {
                                 "--policy",    config.policy};
   for (const auto& [path, bytes] : config.resources)
     argv.insert(argv.end(), {"--resource", path + "=" + hex_encode(bytes)});
-  HttpOptions h;
+  kbs::HttpOptions h;
   h.allow_insecure_http = true;
   h.retry.max_attempts = 1;
   h.overall_timeout = std::chrono::seconds(10);
@@ -163,7 +163,7 @@ TestKbs::TestKbs(const KbsConfig& config) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  auto client = CurlHttpClient::create(h);
+  auto client = kbs::CurlHttpClient::create(h);
   if (client) http_ = std::move(*client);
 }
 
@@ -185,10 +185,11 @@ std::string TestKbs::log() const {
   return read_text_file(dir_ / "kbs.log") + read_text_file(dir_ / "stderr");
 }
 
-std::optional<HttpResponse> TestKbs::control(const std::string& method, const std::string& path,
-                                             const std::string& body) {
+std::optional<kbs::HttpResponse> TestKbs::control(const std::string& method,
+                                                  const std::string& path,
+                                                  const std::string& body) {
   if (!http_) return std::nullopt;
-  HttpRequest req;
+  kbs::HttpRequest req;
   req.method = method;
   req.url = url() + path;
   req.body = body;
@@ -215,4 +216,4 @@ std::optional<nlohmann::json> TestKbs::stats() {
   return j;
 }
 
-}  // namespace attest::kbs::testing
+}  // namespace attest::testing

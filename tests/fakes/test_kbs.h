@@ -1,6 +1,6 @@
-// Helpers for the end-to-end tests: a temporary directory, child processes (the test KBS in
-// tests/kbs/kbs.py, make_test_ca.py, the real attest-cli binary), and the test KBS's /test
-// control endpoints. Loopback only.
+// Helpers shared by the tests that drive the independent test KBS (tests/kbs/kbs.py): a
+// temporary directory, child processes (kbs.py, make_test_ca.py, the real attest-cli binary) and
+// the test KBS's /test control endpoints. Loopback only.
 #pragma once
 
 #include <sys/stat.h>
@@ -18,7 +18,7 @@
 #include "agent/kbs/http_client.h"
 #include "common/bytes.h"
 
-namespace attest::kbs::testing {
+namespace attest::testing {
 
 class TempDir {
  public:
@@ -86,13 +86,13 @@ class TestKbs {
   std::optional<nlohmann::json> stats();
 
  private:
-  std::optional<HttpResponse> control(const std::string& method, const std::string& path,
-                                      const std::string& body);
+  std::optional<kbs::HttpResponse> control(const std::string& method, const std::string& path,
+                                           const std::string& body);
   TempDir dir_;
   std::string scheme_ = "http";
   pid_t pid_ = -1;
   int port_ = 0;
-  std::unique_ptr<CurlHttpClient> http_;
+  std::unique_ptr<kbs::CurlHttpClient> http_;
 };
 
-}  // namespace attest::kbs::testing
+}  // namespace attest::testing
