@@ -1,0 +1,121 @@
+// The real attest-cli binary with TPM evidence from a private swtpm against the independent test
+// KBS: the AK is provisioned with `attest-cli tpm provision-ak`, the test KBS verifies the quote
+// signature with ak_public, the PCR digest and the extraData binding, and releases the exact
+// secret for every key algorithm.
+#include <gtest/gtest.h>
+
+#include "cli/exit_codes.h"
+#include "tests/fakes/swtpm.h"
+#include "tests/fakes/test_kbs.h"
+#include "tests/unit/kbs_tees/kbs_tees.h"
+
+namespace attest::testing {
+namespace {
+
+class KbsTpm : public SwtpmTest {
+ protected:
+  static void SetUpTestSuite() {
+    KbsConfig c;
+    c.resources[kTeeResource] = kTeeSecret;
+    kbs_ = new TestKbs(c);
+  }
+  static void TearDownTestSuite() {
+    delete kbs_;
+    kbs_ = nullptr;
+  }
+  void SetUp() override {
+    SwtpmTest::SetUp();
+    ASSERT_TRUE(kbs_->running()) << "test KBS did not start:\n" << kbs_->log();
+    ASSERT_TRUE(kbs_->reset());
+  }
+
+  ProcessResult provision_ak(const std::string& alg = "rsa") {
+    return run_cli({"tpm", "provision-ak", "--tcti", tcti(), "--handle", "0x81010002", "--alg", alg,
+                    "-o", (scratch_ / "ak.pem").string()},
+                   scratch_);
+  }
+  // `command` (get-resource or attest) with TPM evidence from this swtpm; `extra` before the URI.
+  ProcessResult kbs_command(const std::string& command, std::vector<std::string> extra) {
+    std::vector<std::string> args{command,     "--tee", "tpm",       "--tcti",
+                                  tcti(),      "--url", kbs_->url(), "--insecure-http",
+                                  "--timeout", "10"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    if (command == "get-resource") args.push_back(kTeeUri);
+    return run_cli(args, scratch_);
+  }
+
+  static TestKbs* kbs_;
+  TempDir scratch_;
+};
+
+TestKbs* KbsTpm::kbs_ = nullptr;
+
+TEST_F(KbsTpm, EveryKeyAlgorithmReleasesTheExactSecret) {
+  const auto ak = provision_ak();
+  ASSERT_EQ(ak.exit_code, cli::kExitOk) << ak.err;
+  EXPECT_EQ(ak.err, "attest-cli: rsa AK persisted at 0x81010002\n");
+  for (const auto& alg : kKeyAlgs) {
+    SCOPED_TRACE(alg);
+    const auto file = scratch_ / ("secret-" + alg);
+    const auto r = kbs_command("get-resource", {"--key-alg", alg, "-o", file.string()});
+    ASSERT_EQ(r.exit_code, cli::kExitOk) << r.err << "\nKBS log:\n" << kbs_->log();
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(read_text_file(file), kTeeSecretText);
+    EXPECT_EQ(file_mode(file), 0600u);
+  }
+  auto stats = kbs_->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ((*stats)["responses"]["attest"], nlohmann::json({{"200", 3}}));
+  EXPECT_EQ((*stats)["responses"]["resource"], nlohmann::json({{"200", 3}}));
+}
+
+TEST_F(KbsTpm, TheTokenCarriesTheClaimsOfTheVerifiedQuote) {
+  ASSERT_EQ(provision_ak().exit_code, cli::kExitOk);
+  const auto token_file = scratch_ / "token";
+  const auto r = kbs_command("attest", {"-o", token_file.string()});
+  ASSERT_EQ(r.exit_code, cli::kExitOk) << r.err << "\nKBS log:\n" << kbs_->log();
+  std::string token = read_text_file(token_file);
+  ASSERT_TRUE(token.ends_with("\n"));
+  token.pop_back();
+  // verify_tpm returns claims only after the signature, pcrDigest and extraData checks passed.
+  const auto claims = verified_claims(token, "tpm");
+  ASSERT_TRUE(claims) << token;
+  EXPECT_EQ((*claims)["report_data"].get<std::string>().size(), 64u);  // 32-byte extraData
+  ASSERT_TRUE((*claims)["pcrs"].is_array());
+  EXPECT_FALSE((*claims)["pcrs"].empty());
+  for (const auto& pcr : (*claims)["pcrs"]) EXPECT_EQ(pcr.get<std::string>().size(), 64u);
+}
+
+TEST_F(KbsTpm, AnEcdsaAkIsVerifiedToo) {
+  const auto ak = provision_ak("ecc");
+  ASSERT_EQ(ak.exit_code, cli::kExitOk) << ak.err;
+  const auto r = kbs_command("get-resource", {"--key-alg", "ec-p256"});
+  ASSERT_EQ(r.exit_code, cli::kExitOk) << r.err << "\nKBS log:\n" << kbs_->log();
+  EXPECT_EQ(r.out, kTeeSecretText);
+}
+
+TEST_F(KbsTpm, WrongNonceIsRefusedWithExit6) {
+  ASSERT_EQ(provision_ak().exit_code, cli::kExitOk);
+  ASSERT_TRUE(kbs_->set_faults({"wrong-nonce"}));
+  const auto file = scratch_ / "secret";
+  const auto r = kbs_command("get-resource", {"-o", file.string()});
+  EXPECT_EQ(r.exit_code, cli::kExitAttestationRefused) << r.err;
+  EXPECT_NE(r.err.find("KBS refused the evidence (401 AttestationError"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(std::filesystem::exists(file));
+  EXPECT_NE(kbs_->log().find("nonce mismatch"), std::string::npos) << kbs_->log();
+}
+
+TEST_F(KbsTpm, NoAkProvisionedFailsBeforeTheKbsReleasesAnything) {
+  const auto r = kbs_command("get-resource", {"-o", (scratch_ / "secret").string()});
+  EXPECT_EQ(r.exit_code, cli::kExitDevice) << r.err;
+  EXPECT_NE(r.err.find("0x81010002"), std::string::npos) << r.err;
+  auto stats = kbs_->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_FALSE((*stats)["requests"].contains("resource")) << stats->dump();
+}
+
+}  // namespace
+}  // namespace attest::testing
