@@ -84,10 +84,13 @@ unsigned file_mode(const std::filesystem::path& p) {
   return st.st_mode & 07777;
 }
 
-ProcessResult run_process(const std::vector<std::string>& argv, const TempDir& scratch) {
-  // Everything here is loopback: keep a proxy from the environment out of the way.
+void bypass_proxy_for_loopback() {
   ::setenv("no_proxy", "127.0.0.1,localhost", 1);
   ::setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const TempDir& scratch) {
+  bypass_proxy_for_loopback();
   const int n = counter();
   const auto out = scratch / ("proc-" + std::to_string(n) + ".out");
   const auto err = scratch / ("proc-" + std::to_string(n) + ".err");

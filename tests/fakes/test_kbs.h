@@ -41,6 +41,9 @@ struct ProcessResult {
   std::string err;
 };
 
+// Everything here is loopback: keeps a proxy from the environment out of the way of curl, in
+// this process and in the children it starts.
+void bypass_proxy_for_loopback();
 // Runs argv[0] (searched in PATH when it has no '/') with stdin from /dev/null and waits for it.
 ProcessResult run_process(const std::vector<std::string>& argv, const TempDir& scratch);
 // The real attest-cli (ATTEST_CLI_BINARY).

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <sstream>
 
@@ -34,9 +33,7 @@ const TeeCase kTsmCases[] = {
 class KbsTsm : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    // In-process curl honours proxy variables: keep loopback direct.
-    ::setenv("no_proxy", "127.0.0.1,localhost", 1);
-    ::setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+    bypass_proxy_for_loopback();  // curl runs in this process here
     KbsConfig c;
     c.resources[kTeeResource] = kTeeSecret;
     kbs_ = new TestKbs(c);
