@@ -1,8 +1,11 @@
 // What the kbs_tees tests share: the secret the test KBS holds, the key algorithms the issue
-// asks for, and a decoder for the token's verified claims (proof that the test KBS ran the
-// TEE's verifier, not only the nonce check).
+// asks for, a decoder for the token's verified claims (proof that the test KBS ran the TEE's
+// verifier, not only the nonce check), and an in-process attestation with evidence changed on
+// its way (to prove that the test KBS refuses it).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
+#include "common/error.h"
+#include "providers/provider.h"
 
 namespace attest::testing {
 
@@ -22,19 +27,47 @@ inline const std::vector<std::string> kKeyAlgs{"ec-p256", "ec-p521", "rsa-oaep-2
 
 // The claims the test KBS's verifier returned for `tee`
 // (submods.cpu0.ear.veraison.annotated-evidence.<tee> of the token's payload).
-inline std::optional<nlohmann::json> verified_claims(const std::string& token,
-                                                     const std::string& tee) {
-  const auto first = token.find('.');
-  const auto second = token.find('.', first + 1);
-  if (first == std::string::npos || second == std::string::npos) return std::nullopt;
-  auto payload = base64_decode(std::string_view(token).substr(first + 1, second - first - 1),
-                               Base64::Url, Padding::Forbidden);
-  if (!payload) return std::nullopt;
-  auto j = nlohmann::json::parse(payload->begin(), payload->end(), nullptr, false);
-  const auto ptr =
-      nlohmann::json::json_pointer("/submods/cpu0/ear.veraison.annotated-evidence/" + tee);
-  if (j.is_discarded() || !j.contains(ptr)) return std::nullopt;
-  return j.at(ptr);
-}
+std::optional<nlohmann::json> verified_claims(const std::string& token, const std::string& tee);
+
+// A real provider whose evidence JSON is changed before the KBS client sends it.
+class TamperingProvider final : public EvidenceProvider {
+ public:
+  using Tamper = std::function<void(nlohmann::json&)>;
+  TamperingProvider(std::unique_ptr<EvidenceProvider> inner, Tamper tamper)
+      : inner_(std::move(inner)), tamper_(std::move(tamper)) {}
+  TeeKind kind() const override { return inner_->kind(); }
+  [[nodiscard]] Result<Evidence> get_evidence(ByteView report_data) override;
+
+ private:
+  std::unique_ptr<EvidenceProvider> inner_;
+  Tamper tamper_;
+};
+
+class TestKbs;
+
+// One RCAR handshake (auth + attest) with `provider` against the KBS at `url` (plain HTTP on
+// loopback), in this process; returns the token or the client's error.
+[[nodiscard]] Result<std::string> attest_in_process(EvidenceProvider& provider,
+                                                    const std::string& url);
+
+struct TamperCase {
+  std::string name;
+  TamperingProvider::Tamper tamper;  // empty: untouched evidence, which must be accepted
+  std::string kbs_log;               // what the test KBS logs for this case
+};
+using ProviderFactory = std::function<Result<std::unique_ptr<EvidenceProvider>>()>;
+
+// Attests once per case with a fresh provider from `make`, changed by the case's tamper: a
+// tampered case must fail with Code::Unauthenticated (the KBS's 401) and the untouched one
+// succeed; either way the KBS log of that attempt must hold the case's kbs_log.
+void expect_tamper_outcomes(const std::vector<TamperCase>& cases, const ProviderFactory& make,
+                            TestKbs& kbs);
+
+// Flips the lowest bit of the byte at `offset` (from the end when negative) of a std base64
+// JSON string.
+void flip_bit_b64(nlohmann::json& field, std::ptrdiff_t offset);
+
+// The base64 body of a PEM (= std base64 of the DER).
+std::string pem_body(const std::string& pem);
 
 }  // namespace attest::testing
