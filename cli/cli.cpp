@@ -85,6 +85,15 @@ std::vector<std::string> rewrite_trustee_args(const std::vector<std::string>& ar
   return out;
 }
 
+Result<Evidence> collect_evidence(const TeeOptions& tee, const ReportDataOptions& report_data,
+                                  Context& ctx) {
+  auto data = load_report_data(report_data, ctx);
+  if (!data) return std::unexpected(std::move(data.error()));
+  auto provider = open_provider(tee, ctx);
+  if (!provider) return std::unexpected(std::move(provider.error()));
+  return (*provider)->get_evidence(*data);
+}
+
 int run(const std::vector<std::string>& raw_args, Context& ctx) {
   const std::vector<std::string> args = rewrite_trustee_args(raw_args);
   CLI::App app{"attest-cli: hardware evidence and Trustee KBS secrets for confidential VMs",

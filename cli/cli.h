@@ -60,6 +60,11 @@ void add_report_data_options(CLI::App& sub, ReportDataOptions& opts);
 // The report data bytes (at most 64; providers pad or place them).
 [[nodiscard]] Result<Bytes> load_report_data(const ReportDataOptions& opts, Context& ctx);
 
+// Loads the report data, opens the chosen (or detected) provider and collects its evidence:
+// the common first half of get-report and get-evidence.
+[[nodiscard]] Result<Evidence> collect_evidence(const TeeOptions& tee,
+                                                const ReportDataOptions& report_data, Context& ctx);
+
 // Writes bytes to `-o PATH` atomically (temp file + rename, mode 0600 unless given) or to out.
 [[nodiscard]] Result<void> write_output(Context& ctx, const std::string& path, ByteView data,
                                         unsigned mode = 0600);
