@@ -22,7 +22,7 @@ void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx
   set_if(o.client_key, c.client_key);
   set_if(o.insecure_http, c.insecure_http);
   set_if(o.timeout_seconds, c.timeout_seconds);
-  sub.add_option("--url", o.url, "KBS base URL, e.g. https://kbs.example:8080");
+  sub.add_option("--url", o.url, "KBS base URL, e.g. https://kbs.example:8080; config [kbs] url");
   sub.add_option("--cert-file", o.cert_file,
                  "Extra trusted root CA (PEM) for the KBS's TLS certificate; added to the system "
                  "trust store");
@@ -75,7 +75,9 @@ Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& 
 }
 
 Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o, Context& ctx) {
-  if (o.url.empty()) return fail(Code::InvalidArgument, "--url is required (the KBS base URL)");
+  if (o.url.empty())
+    return fail(Code::InvalidArgument,
+                "--url is required (the KBS base URL; or [kbs] url in the config file)");
   ATTEST_TRY(kbs::check_url_scheme(o.url, o.insecure_http));
   kbs::KbsClientOptions k;
   k.base_url = o.url;
