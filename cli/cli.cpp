@@ -8,6 +8,7 @@
 namespace attest::cli {
 
 void add_tee_options(CLI::App& sub, TeeOptions& opts, Context& ctx) {
+  if (ctx.config.evidence.tee) opts.tee = *ctx.config.evidence.tee;
   sub.add_option("--tee", opts.tee,
                  "TEE to use: auto (detect; never falls back to sample), tdx, snp, cca, "
                  "az-snp-vtpm, az-tdx-vtpm, tpm, sample")
@@ -18,7 +19,7 @@ void add_tee_options(CLI::App& sub, TeeOptions& opts, Context& ctx) {
 void add_tcti_option(CLI::App& sub, Context& ctx) {
   sub.add_option("--tcti", ctx.providers.tcti,
                  "TPM transport (tpm2-tss TCTI string), e.g. device:/dev/tpmrm0 or "
-                 "swtpm:host=127.0.0.1,port=2321; env ATTEST_TCTI")
+                 "swtpm:host=127.0.0.1,port=2321; env ATTEST_TCTI; config [evidence] tcti")
       ->capture_default_str();
 }
 
@@ -62,11 +63,19 @@ Result<Bytes> load_report_data(const ReportDataOptions& opts, Context& ctx) {
 }
 
 std::vector<std::string> rewrite_trustee_args(const std::vector<std::string>& args) {
+  std::vector<std::string> leading;  // --config stays before the subcommand: it is global
   std::vector<std::string> globals;
   std::size_t i = 1;
   while (i < args.size()) {
     const std::string& a = args[i];
-    if (a.starts_with("--url=") || a.starts_with("--cert-file=")) {
+    if (a.starts_with("--config=")) {
+      leading.push_back(a);
+      i += 1;
+    } else if (a == "--config" && i + 1 < args.size()) {
+      leading.push_back(a);
+      leading.push_back(args[i + 1]);
+      i += 2;
+    } else if (a.starts_with("--url=") || a.starts_with("--cert-file=")) {
       globals.push_back(a);
       i += 1;
     } else if ((a == "--url" || a == "--cert-file") && i + 1 < args.size()) {
@@ -78,11 +87,55 @@ std::vector<std::string> rewrite_trustee_args(const std::vector<std::string>& ar
     }
   }
   if (globals.empty() || i >= args.size() || args[i].starts_with("-")) return args;
-  std::vector<std::string> out{args[0], args[i]};
+  std::vector<std::string> out{args[0]};
+  out.insert(out.end(), leading.begin(), leading.end());
+  out.push_back(args[i]);
   out.insert(out.end(), globals.begin(), globals.end());
   if (args[i] == "get-resource") out.emplace_back("--base64");
   out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
   return out;
+}
+
+Result<Evidence> collect_evidence(const TeeOptions& tee, const ReportDataOptions& report_data,
+                                  Context& ctx) {
+  auto data = load_report_data(report_data, ctx);
+  if (!data) return std::unexpected(std::move(data.error()));
+  auto provider = open_provider(tee, ctx);
+  if (!provider) return std::unexpected(std::move(provider.error()));
+  return (*provider)->get_evidence(*data);
+}
+
+std::optional<std::string> explicit_config_path(const std::vector<std::string>& args) {
+  // Only the options before the subcommand are global; a value-taking option cannot precede
+  // --config there (trustee's --url/--cert-file were moved behind the subcommand already).
+  for (std::size_t i = 1; i < args.size() && args[i].starts_with("-"); ++i) {
+    if (args[i].starts_with("--config=")) return args[i].substr(9);
+    if (args[i] == "--config") {
+      if (i + 1 < args.size()) return args[i + 1];
+      return std::nullopt;  // CLI11 reports the missing value
+    }
+  }
+  if (const char* env = std::getenv("ATTEST_CONFIG"); env != nullptr && *env != '\0')
+    return std::string(env);
+  return std::nullopt;
+}
+
+Result<void> load_context_config(const std::vector<std::string>& args, Context& ctx) {
+  const auto explicit_path = explicit_config_path(args);
+  Result<config::AgentConfig> loaded = config::AgentConfig{};
+  if (explicit_path)
+    loaded = config::load_config(*explicit_path, config::ConfigOrigin::Explicit);
+  else if (!ctx.default_config.empty())
+    loaded = config::load_config(ctx.default_config, config::ConfigOrigin::Default);
+  if (loaded) {
+    ctx.config = std::move(*loaded);
+    config::apply_evidence(ctx.config.evidence, ctx.providers);
+  }
+  // The environment beats the file, whether or not the file could be read.
+  if (const char* tcti = std::getenv("ATTEST_TCTI"); tcti != nullptr && *tcti != '\0')
+    ctx.providers.tcti = tcti;
+  if (!loaded) return std::unexpected(std::move(loaded.error()));
+  return {};
 }
 
 int run(const std::vector<std::string>& raw_args, Context& ctx) {
@@ -94,8 +147,13 @@ int run(const std::vector<std::string>& raw_args, Context& ctx) {
   app.footer(
       "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 no TEE or device error, 4 bad input,\n"
       "5 network error, 6 attestation refused, 7 access denied. See README.md.");
-  if (const char* tcti = std::getenv("ATTEST_TCTI"); tcti != nullptr && *tcti != '\0')
-    ctx.providers.tcti = tcti;
+  std::string config_path;  // read by load_context_config(); declared here for parsing and help
+  app.add_option("--config", config_path,
+                 "Configuration file (default " + std::string(config::kDefaultConfigPath) +
+                     "; env ATTEST_CONFIG). Flags and environment override it.");
+  // Before the commands declare their options: the file's values become their defaults. A bad
+  // file is reported after parsing, so that --help still works.
+  const Result<void> config_loaded = load_context_config(args, ctx);
 
   std::function<Result<void>()> action;
   std::vector<std::function<Result<void>()>> actions(commands().size());
@@ -128,6 +186,12 @@ int run(const std::vector<std::string>& raw_args, Context& ctx) {
     ctx.err << "attest-cli: " << e.what() << "\n";
     ctx.err << "Run 'attest-cli --help' for usage.\n";
     return kExitUsage;
+  }
+  if (!config_loaded) {
+    ctx.err << "attest-cli: " << config_loaded.error().message << "\n";
+    // A bad, missing or unsafe configuration file is the caller's to fix, like a bad option:
+    // exit 2, not 7 (which scripts read as "the KBS denied access").
+    return config_loaded.error().code == Code::Internal ? kExitInternal : kExitUsage;
   }
   if (!action) {
     ctx.err << "attest-cli: no command given\n";

@@ -2,14 +2,17 @@
 // kernel ABI behind the same Os seam and capture the output streams.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "agent/config/config.h"
 #include "common/error.h"
 #include "providers/os/os.h"
 #include "providers/provider.h"
@@ -22,6 +25,12 @@ struct Context {
   std::ostream& out;  // binary-safe: commands write raw bytes here
   std::ostream& err;
   ProviderConfig providers;
+  // The configuration file read when no --config / ATTEST_CONFIG is given; a missing one is
+  // not an error. Empty: none (tests); main() sets config::kDefaultConfigPath.
+  std::filesystem::path default_config;
+  // Filled by run() before the commands declare their options: the file's values become the
+  // option defaults, so a flag given on the command line still wins.
+  config::AgentConfig config;
 };
 
 // A subcommand: `setup` declares its options on `sub` and returns the action to run after
@@ -38,6 +47,14 @@ const std::vector<Command>& commands();
 // KBS options before the subcommand. This moves them after it and, for get-resource, adds
 // --base64 (trustee-attester prints the secret base64-encoded). Other argv pass unchanged.
 std::vector<std::string> rewrite_trustee_args(const std::vector<std::string>& args);
+
+// The configuration file named by the global option `--config PATH` (or `--config=PATH`) placed
+// before the subcommand, else by ATTEST_CONFIG; nullopt when neither is given.
+std::optional<std::string> explicit_config_path(const std::vector<std::string>& args);
+
+// Loads the configuration (explicit path, else ctx.default_config), applies its [evidence]
+// section to ctx.providers and keeps it in ctx.config; ATTEST_TCTI then overrides the file.
+[[nodiscard]] Result<void> load_context_config(const std::vector<std::string>& args, Context& ctx);
 
 // Parses argv, runs the chosen command, reports an error once on `err` and returns the exit code.
 int run(const std::vector<std::string>& args, Context& ctx);
@@ -59,6 +76,11 @@ struct ReportDataOptions {
 void add_report_data_options(CLI::App& sub, ReportDataOptions& opts);
 // The report data bytes (at most 64; providers pad or place them).
 [[nodiscard]] Result<Bytes> load_report_data(const ReportDataOptions& opts, Context& ctx);
+
+// Loads the report data, opens the chosen (or detected) provider and collects its evidence:
+// the common first half of get-report and get-evidence.
+[[nodiscard]] Result<Evidence> collect_evidence(const TeeOptions& tee,
+                                                const ReportDataOptions& report_data, Context& ctx);
 
 // Writes bytes to `-o PATH` atomically (temp file + rename, mode 0600 unless given) or to out.
 [[nodiscard]] Result<void> write_output(Context& ctx, const std::string& path, ByteView data,

@@ -42,8 +42,8 @@ Command attest_command() {
   return {"attest", "Attest to a Trustee KBS (protocol 0.4.0) and print the attestation token",
           [](CLI::App& sub, Context& ctx) -> std::function<Result<void>()> {
             auto o = std::make_shared<AttestOptions>();
-            add_kbs_connection_options(sub, o->kbs);
-            add_kbs_attestation_options(sub, o->kbs);
+            add_kbs_connection_options(sub, o->kbs, ctx);
+            add_kbs_attestation_options(sub, o->kbs, ctx);
             add_tee_options(sub, o->tee, ctx);
             sub.add_option("--key-out", o->key_out,
                            "Also write the TEE private key (PEM, mode 0600) that the token binds, "

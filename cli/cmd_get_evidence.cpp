@@ -13,11 +13,7 @@ struct GetEvidenceOptions {
 };
 
 Result<void> run_get_evidence(const GetEvidenceOptions& o, Context& ctx) {
-  auto data = load_report_data(o.report_data, ctx);
-  if (!data) return std::unexpected(std::move(data.error()));
-  auto provider = open_provider(o.tee, ctx);
-  if (!provider) return std::unexpected(std::move(provider.error()));
-  auto ev = (*provider)->get_evidence(*data);
+  auto ev = collect_evidence(o.tee, o.report_data, ctx);
   if (!ev) return std::unexpected(std::move(ev.error()));
   const std::string text = ev->json.dump() + "\n";
   return write_output(ctx, o.output, as_bytes(text), 0644);

@@ -15,11 +15,7 @@ struct GetReportOptions {
 };
 
 Result<void> run_get_report(const GetReportOptions& o, Context& ctx) {
-  auto data = load_report_data(o.report_data, ctx);
-  if (!data) return std::unexpected(std::move(data.error()));
-  auto provider = open_provider(o.tee, ctx);
-  if (!provider) return std::unexpected(std::move(provider.error()));
-  auto ev = (*provider)->get_evidence(*data);
+  auto ev = collect_evidence(o.tee, o.report_data, ctx);
   if (!ev) return std::unexpected(std::move(ev.error()));
   std::string text;
   if (o.format == "raw") return write_output(ctx, o.output, ev->raw, 0644);

@@ -111,8 +111,8 @@ Command get_resource_command() {
                        "kbs:///repo/type/tag, kbs://host:port/repo/type/tag or repo/type/tag "
                        "(an optional ?query is passed to the KBS)");
         sub.add_option("--path", o->path, "The resource as repo/type/tag (trustee-attester)");
-        add_kbs_connection_options(sub, o->kbs);
-        add_kbs_attestation_options(sub, o->kbs);
+        add_kbs_connection_options(sub, o->kbs, ctx);
+        add_kbs_attestation_options(sub, o->kbs, ctx);
         add_tee_options(sub, o->tee, ctx);
         sub.add_option("-o,--output", o->output,
                        "Write the secret to PATH atomically (never a partial file) instead "

@@ -5,9 +5,24 @@
 #include "agent/crypto/tee_key.h"
 
 namespace attest::cli {
+namespace {
 
-void add_kbs_connection_options(CLI::App& sub, KbsOptions& o) {
-  sub.add_option("--url", o.url, "KBS base URL, e.g. https://kbs.example:8080");
+template <class T, class U>
+void set_if(T& target, const std::optional<U>& value) {
+  if (value) target = *value;
+}
+
+}  // namespace
+
+void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx) {
+  const config::KbsSection& c = ctx.config.kbs;
+  set_if(o.url, c.url);
+  set_if(o.cert_file, c.cert_file);
+  set_if(o.client_cert, c.client_cert);
+  set_if(o.client_key, c.client_key);
+  set_if(o.insecure_http, c.insecure_http);
+  set_if(o.timeout_seconds, c.timeout_seconds);
+  sub.add_option("--url", o.url, "KBS base URL, e.g. https://kbs.example:8080; config [kbs] url");
   sub.add_option("--cert-file", o.cert_file,
                  "Extra trusted root CA (PEM) for the KBS's TLS certificate; added to the system "
                  "trust store");
@@ -22,7 +37,9 @@ void add_kbs_connection_options(CLI::App& sub, KbsOptions& o) {
       ->capture_default_str();
 }
 
-void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o) {
+void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ctx) {
+  set_if(o.key_alg, ctx.config.kbs.key_alg);
+  set_if(o.initdata_file, ctx.config.kbs.initdata_file);
   sub.add_option("--key-alg", o.key_alg, "TEE key algorithm the KBS encrypts resources to")
       ->check(CLI::IsMember({"ec-p256", "ec-p521", "rsa-oaep-256"}))
       ->capture_default_str();
@@ -58,7 +75,9 @@ Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& 
 }
 
 Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o, Context& ctx) {
-  if (o.url.empty()) return fail(Code::InvalidArgument, "--url is required (the KBS base URL)");
+  if (o.url.empty())
+    return fail(Code::InvalidArgument,
+                "--url is required (the KBS base URL; or [kbs] url in the config file)");
   ATTEST_TRY(kbs::check_url_scheme(o.url, o.insecure_http));
   kbs::KbsClientOptions k;
   k.base_url = o.url;

@@ -22,10 +22,11 @@ struct KbsOptions {
   std::string initdata_file;
 };
 
-// --url, --cert-file, --client-cert, --client-key, --insecure-http, --timeout.
-void add_kbs_connection_options(CLI::App& sub, KbsOptions& o);
-// --key-alg, --initdata (only meaningful when this command attests).
-void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o);
+// --url, --cert-file, --client-cert, --client-key, --insecure-http, --timeout. Their defaults
+// come from the configuration's [kbs] section (ctx.config) where it sets them.
+void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
+// --key-alg, --initdata (only meaningful when this command attests); defaults from [kbs] too.
+void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
 
 // The HTTP client for these options; --timeout bounds the whole command from now on.
 [[nodiscard]] Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& o);

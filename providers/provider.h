@@ -19,6 +19,10 @@
 
 namespace attest {
 
+namespace azure {
+class Imds;  // providers/azure/az_vtpm_provider.h; implemented in agent/azure (HTTP lives there)
+}
+
 // TEE kinds, spelled on the wire exactly as Trustee's kbs-types `Tee` (protocol 0.4.0).
 enum class TeeKind { Tdx, Snp, Cca, AzSnpVtpm, AzTdxVtpm, Tpm, Sample };
 
@@ -55,6 +59,10 @@ struct ProviderConfig {
   std::uint32_t snp_vmpl = 0;
   // configfs-tsm first; the legacy ioctl path only where configfs-tsm is absent.
   bool prefer_configfs = true;
+  // The Azure IMDS (VCEK, TD quote) for the az-*-vtpm providers the registry creates. This
+  // layer has no HTTP code: the CLI or daemon installs agent/azure's client; null means the
+  // VCEK / TD quote are Unavailable.
+  std::shared_ptr<azure::Imds> azure_imds;
 };
 
 class EvidenceProvider {

@@ -265,6 +265,8 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
   } else {
     return {fail(Code::InvalidArgument, what + ": unsupported HTTP method"), false};
   }
+  // An empty proxy string makes libcurl ignore the proxy environment variables too.
+  if (!options.use_proxy) set(curl_easy_setopt(h, CURLOPT_PROXY, ""));
   if (!extra_roots.empty()) {
     set(curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Impl::on_ssl_ctx));
     set(curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, this));

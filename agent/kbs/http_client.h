@@ -2,8 +2,8 @@
 //
 // Security defaults: TLS peer and host verification are always on; plain http:// is refused
 // unless allow_insecure_http is set; redirects are never followed; only http/https are spoken.
-// Proxies come from the environment (https_proxy, no_proxy, ...) exactly as libcurl reads them;
-// nothing here disables that.
+// Proxies come from the environment (https_proxy, no_proxy, ...) exactly as libcurl reads them,
+// unless use_proxy is false (the Azure IMDS, a link-local address no proxy can reach).
 //
 // Error codes (the CLI maps them through cli/exit_codes.h):
 //   InvalidArgument   bad URL, plain http:// without allow_insecure_http, missing or unreadable
@@ -37,6 +37,8 @@ struct HttpOptions {
   std::string client_cert_file;
   std::string client_key_file;
   bool allow_insecure_http = false;
+  // False: connect directly, ignoring http_proxy/https_proxy/all_proxy.
+  bool use_proxy = true;
   std::chrono::milliseconds connect_timeout{10'000};
   // Bound on one request (connect + transfer); also capped by what is left of the deadline.
   std::chrono::milliseconds request_timeout{30'000};

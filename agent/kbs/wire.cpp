@@ -7,6 +7,27 @@ using nlohmann::json;
 
 std::string type_name(const json& j) { return j.type_name(); }
 
+// The non-empty string member `key` of a KBS response object, at most `max_length` bytes;
+// shared by the /auth and /attest response parsers.
+Result<std::string> required_string_member(const json& j, std::string_view what,
+                                           std::string_view key, std::size_t max_length) {
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  if (!j.is_object())
+    return fail(Code::Corrupt, std::string(what) + ": expected a JSON object, got " + type_name(j));
+  const auto member = j.find(key);
+  if (member == j.end()) return fail(Code::Corrupt, std::string(what) + ": no " + quoted);
+  if (!member->is_string())
+    return fail(Code::Corrupt, std::string(what) + ": " + quoted + " is a " + type_name(*member) +
+                                   ", not a string");
+  std::string value = member->get<std::string>();
+  if (value.empty()) return fail(Code::Corrupt, std::string(what) + ": " + quoted + " is empty");
+  if (value.size() > max_length)
+    return fail(Code::Corrupt, std::string(what) + ": " + quoted + " is " +
+                                   std::to_string(value.size()) + " bytes; the limit is " +
+                                   std::to_string(max_length));
+  return value;
+}
+
 }  // namespace
 
 Result<json> parse_json(std::string_view body, std::string_view what) {
@@ -36,21 +57,10 @@ Result<Challenge> parse_challenge(std::string_view body) {
   auto parsed = parse_json(body, kWhat);
   if (!parsed) return std::unexpected(std::move(parsed.error()));
   const json& j = *parsed;
-  if (!j.is_object())
-    return fail(Code::Corrupt,
-                std::string(kWhat) + ": expected a JSON object, got " + type_name(j));
-  const auto nonce = j.find("nonce");
-  if (nonce == j.end()) return fail(Code::Corrupt, std::string(kWhat) + ": no \"nonce\"");
-  if (!nonce->is_string())
-    return fail(Code::Corrupt,
-                std::string(kWhat) + ": \"nonce\" is a " + type_name(*nonce) + ", not a string");
+  auto nonce = required_string_member(j, kWhat, "nonce", kMaxNonceLength);
+  if (!nonce) return std::unexpected(std::move(nonce.error()));
   Challenge c;
-  c.nonce = nonce->get<std::string>();
-  if (c.nonce.empty()) return fail(Code::Corrupt, std::string(kWhat) + ": \"nonce\" is empty");
-  if (c.nonce.size() > kMaxNonceLength)
-    return fail(Code::Corrupt, std::string(kWhat) + ": \"nonce\" is " +
-                                   std::to_string(c.nonce.size()) + " bytes; the limit is " +
-                                   std::to_string(kMaxNonceLength));
+  c.nonce = std::move(*nonce);
   const auto extra = j.find("extra-params");
   // Trustee sends "" (or an object for hash negotiation); an absent or null member means the
   // same as "".
@@ -102,21 +112,7 @@ Result<std::string> parse_attest_response(std::string_view body) {
   constexpr std::string_view kWhat = "KBS /attest response";
   auto parsed = parse_json(body, kWhat);
   if (!parsed) return std::unexpected(std::move(parsed.error()));
-  const json& j = *parsed;
-  if (!j.is_object())
-    return fail(Code::Corrupt,
-                std::string(kWhat) + ": expected a JSON object, got " + type_name(j));
-  const auto token = j.find("token");
-  if (token == j.end()) return fail(Code::Corrupt, std::string(kWhat) + ": no \"token\"");
-  if (!token->is_string())
-    return fail(Code::Corrupt,
-                std::string(kWhat) + ": \"token\" is a " + type_name(*token) + ", not a string");
-  std::string t = token->get<std::string>();
-  if (t.empty()) return fail(Code::Corrupt, std::string(kWhat) + ": \"token\" is empty");
-  if (t.size() > kMaxTokenLength)
-    return fail(Code::Corrupt, std::string(kWhat) + ": \"token\" is longer than " +
-                                   std::to_string(kMaxTokenLength) + " bytes");
-  return t;
+  return required_string_member(*parsed, kWhat, "token", kMaxTokenLength);
 }
 
 ErrorInfo parse_error_info(std::string_view body) {

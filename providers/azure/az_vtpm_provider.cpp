@@ -141,12 +141,18 @@ Result<bool> detect_tdx(Os& os, const ProviderConfig& cfg) {
   return *tee == HclTee::Tdx;
 }
 
+AzVtpmOptions registry_options(const ProviderConfig& cfg) {
+  AzVtpmOptions o;
+  o.imds = cfg.azure_imds;
+  return o;
+}
+
 Result<std::unique_ptr<EvidenceProvider>> create_snp(Os& os, const ProviderConfig& cfg) {
-  return make_az_vtpm_provider(TeeKind::AzSnpVtpm, os, cfg, {});
+  return make_az_vtpm_provider(TeeKind::AzSnpVtpm, os, cfg, registry_options(cfg));
 }
 
 Result<std::unique_ptr<EvidenceProvider>> create_tdx(Os& os, const ProviderConfig& cfg) {
-  return make_az_vtpm_provider(TeeKind::AzTdxVtpm, os, cfg, {});
+  return make_az_vtpm_provider(TeeKind::AzTdxVtpm, os, cfg, registry_options(cfg));
 }
 
 }  // namespace

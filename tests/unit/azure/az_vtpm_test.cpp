@@ -4,11 +4,16 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <nlohmann/json.hpp>
+
+#include "agent/azure/imds_client.h"
+
 #include "providers/tpm/ak.h"
 #include "providers/tpm/nv.h"
 #include "providers/tpm/quote.h"
 #include "tests/fakes/fake_os.h"
 #include "tests/fakes/swtpm.h"
+#include "tests/unit/kbs/canned_server.h"
 
 namespace attest::azure {
 namespace {
@@ -282,6 +287,74 @@ TEST_F(AzureSwtpm, DetectionTellsTdxFromTheReportType) {
   auto kind = detect_tee(os_, cfg_);
   ASSERT_TRUE(kind) << kind.error().message;
   EXPECT_EQ(*kind, TeeKind::AzTdxVtpm);
+}
+
+std::string http_200(const std::string& body) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+std::shared_ptr<Imds> imds_client_at(const kbs::testing::CannedServer& server) {
+  ImdsOptions o;
+  o.base_url = server.url("");
+  o.max_attempts = 1;
+  auto c = make_imds_client(o);
+  if (!c) testing::test_error("make_imds_client: " + c.error().message);
+  return *c;
+}
+
+// The registry's provider (what attest-cli runs) takes its IMDS from ProviderConfig, and the
+// real HTTP client carries the VCEK from the IMDS answer into the evidence.
+TEST_F(AzureSwtpm, RegistryProviderGetsTheVcekThroughTheImdsClient) {
+  const Bytes pem = fixture("snp-vtpm/vcek_and_chain.pem");
+  kbs::testing::CannedServer server({http_200(nlohmann::json{
+      {"vcekCert", std::string(pem.begin(), pem.end())},
+      {"certificateChain", ""}}.dump())});
+  provision(fixture("cvm-tooling/hcl_report_snp.bin"));
+  if (HasFatalFailure()) return;
+  cfg_.azure_imds = imds_client_at(server);
+  auto p = make_provider(TeeKind::AzSnpVtpm, os_, cfg_);
+  ASSERT_TRUE(p) << p.error().message;
+  auto ev = (*p)->get_evidence(report_data(32));
+  ASSERT_TRUE(ev) << ev.error().message;
+  EXPECT_EQ(ev->aux, imds_->vcek);  // the first certificate of the fixture, as DER
+  auto vcek = base64_decode(ev->json.at("vcek").get<std::string>(), Base64::Url, Padding::Required);
+  ASSERT_TRUE(vcek);
+  EXPECT_EQ(*vcek, imds_->vcek);
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_TRUE(reqs[0].starts_with("GET /metadata/THIM/amd/certification HTTP/1.1\r\n"));
+}
+
+TEST_F(AzureSwtpm, RegistryProviderGetsTheTdQuoteThroughTheImdsClient) {
+  const Bytes full = fixture("tdx-vtpm/hcl_report.bin");
+  const Bytes hcl(full.begin(), full.begin() + 2048);
+  kbs::testing::CannedServer server({http_200(
+      nlohmann::json{{"quote", base64_encode(imds_->quote, Base64::Url, false)}}.dump())});
+  provision(hcl);
+  if (HasFatalFailure()) return;
+  cfg_.azure_imds = imds_client_at(server);
+  auto p = make_provider(TeeKind::AzTdxVtpm, os_, cfg_);
+  ASSERT_TRUE(p) << p.error().message;
+  auto ev = (*p)->get_evidence(report_data(64));
+  ASSERT_TRUE(ev) << ev.error().message;
+  EXPECT_EQ(ev->aux, imds_->quote);
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  const auto body = nlohmann::json::parse(reqs[0].substr(reqs[0].find("\r\n\r\n") + 4));
+  const Bytes td_report(hcl.begin() + 32, hcl.begin() + 32 + 1024);
+  EXPECT_EQ(body.at("report"), base64_encode(td_report, Base64::Url, false));
+}
+
+TEST_F(AzureSwtpm, RegistryProviderWithoutImdsSaysSo) {
+  provision(fixture("cvm-tooling/hcl_report_snp.bin"));
+  if (HasFatalFailure()) return;
+  auto p = make_provider(TeeKind::AzSnpVtpm, os_, cfg_);
+  ASSERT_TRUE(p) << p.error().message;
+  auto ev = (*p)->get_evidence(report_data(32));
+  ASSERT_FALSE(ev);
+  EXPECT_EQ(ev.error().code, Code::Unavailable);
+  EXPECT_EQ(ev.error().message, "az-snp-vtpm: VCEK: Azure IMDS not reachable");
 }
 
 TEST(AzVtpmFactory, RejectsOtherKinds) {

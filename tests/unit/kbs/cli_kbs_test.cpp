@@ -68,7 +68,7 @@ TEST(KbsCommands, UsageErrorsExitTwoWithOneLine) {
        "attest-cli: resource URI 'kbs:///a/b': expected exactly three segments "
        "repository/type/tag\n"},
       {{"get-resource", "--tee", "sample", "kbs:///a/b/c"},
-       "attest-cli: --url is required (the KBS base URL)\n"},
+       "attest-cli: --url is required (the KBS base URL; or [kbs] url in the config file)\n"},
       {{"get-resource", "--tee", "sample", "--url", "https://k"},
        "attest-cli: give the resource either as kbs:///repo/type/tag or with --path\n"},
       {{"get-resource", "--url", "https://k", "--mode", "0999", "kbs:///a/b/c"},

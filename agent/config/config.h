@@ -1,0 +1,87 @@
+// /etc/attest-agent/config.toml: settings shared by attest-cli and the daemon.
+//
+// Precedence (highest first): command-line flag, environment (ATTEST_TCTI), this file, built-in
+// default. The file only fills what the user did not say elsewhere, so every field of the [kbs]
+// and [evidence] sections is optional: unset means "keep the built-in default", which then
+// lives in one place only (ProviderConfig, cli::KbsOptions).
+//
+// The file is strict: an unknown section or key, or a value of the wrong type, is an error
+// naming the key and its line, so that a typo never silently falls back to a default. It holds
+// no secrets, but it decides where secrets come from (KBS URL, CA) and go (secrets_dir): a file
+// writable by anyone but its owner, or owned by someone other than root or the caller, is
+// refused.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "providers/provider.h"
+
+namespace attest::config {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/attest-agent/config.toml";
+// Larger than any sane config: a guard against reading a device or a huge file by mistake.
+inline constexpr std::size_t kMaxConfigBytes = 1u << 20;
+
+struct KbsSection {
+  std::optional<std::string> url;
+  std::optional<std::string> cert_file;
+  std::optional<std::string> client_cert;
+  std::optional<std::string> client_key;
+  std::optional<std::string> key_alg;     // ec-p256, ec-p521, rsa-oaep-256
+  std::optional<double> timeout_seconds;  // 0.1 .. 3600
+  std::optional<bool> insecure_http;
+  std::optional<std::string> initdata_file;
+};
+
+struct EvidenceSection {
+  std::optional<std::string> tee;  // "auto" or a Trustee TEE name
+  std::optional<std::string> tcti;
+  std::optional<std::uint32_t> ak_handle;
+  std::optional<std::filesystem::path> tsm_report_dir;
+  std::optional<std::filesystem::path> tpm_eventlog;
+  std::optional<std::filesystem::path> ccel_path;
+  std::optional<std::uint32_t> snp_vmpl;  // 0..3
+};
+
+// For the daemon; no other module holds these defaults.
+struct AgentSection {
+  std::filesystem::path socket_path = "/run/attest-agent/agent.sock";
+  std::filesystem::path secrets_dir = "/run/attest-agent/secrets";
+};
+
+struct AgentConfig {
+  KbsSection kbs;
+  EvidenceSection evidence;
+  AgentSection agent;
+};
+
+// Parses TOML text. `source` names it in messages ("<source>:<line>: ..."). Syntax errors,
+// unknown sections/keys, wrong types and out-of-range values are InvalidArgument.
+[[nodiscard]] Result<AgentConfig> parse_config(std::string_view text, std::string_view source);
+
+// Whether the path was the built-in default or given by the user (--config, ATTEST_CONFIG).
+enum class ConfigOrigin { Default, Explicit };
+
+// Reads and parses the file. A missing file is all defaults at the Default path; missing
+// at an Explicit one it is InvalidArgument (a bad option). Unsafe ownership or mode is
+// PermissionDenied (see check_config_file_mode).
+[[nodiscard]] Result<AgentConfig> load_config(const std::filesystem::path& path,
+                                              ConfigOrigin origin);
+
+// The ownership/mode rule, as a pure function: group- or world-writable is refused, and so is a
+// file owned by neither root nor `caller` (who could otherwise edit it under our feet).
+[[nodiscard]] Result<void> check_config_file_mode(const std::filesystem::path& path, mode_t mode,
+                                                  uid_t owner, uid_t caller);
+
+// Copies the [evidence] settings that are set into `cfg` (tee is for the caller: it is not a
+// ProviderConfig field).
+void apply_evidence(const EvidenceSection& e, ProviderConfig& cfg);
+
+}  // namespace attest::config
