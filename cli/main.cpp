@@ -1,4 +1,7 @@
 // attest-cli entry point: build the real OS, run, turn the result into an exit code.
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <iostream>
 
 #include "agent/azure/imds_client.h"
@@ -6,6 +9,12 @@
 #include "providers/os/posix_os.h"
 
 int main(int argc, char** argv) {
+  // attest-cli holds released secrets, TEE private keys and tokens in memory: no core dump may
+  // carry them (SecureBuffer also marks its pages MADV_DONTDUMP; OpenSSL's key copies are not).
+  // PR_SET_DUMPABLE 0 also keeps other non-root processes from ptrace-attaching.
+  const rlimit no_core{0, 0};
+  (void)setrlimit(RLIMIT_CORE, &no_core);
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   attest::PosixOs os;
   attest::cli::Context ctx{os, std::cout, std::cerr, {}};
   ctx.default_config = attest::config::kDefaultConfigPath;
