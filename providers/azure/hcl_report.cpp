@@ -1,5 +1,7 @@
 #include "providers/azure/hcl_report.h"
 
+#include "providers/tdx/abi.h"
+
 #include <algorithm>
 #include <string>
 
@@ -87,10 +89,19 @@ bool valid_utf8(ByteView b) {
   return true;
 }
 
+// The embedded TDREPORT decoded by the TDX parser, with its raw bytes and the two fields an
+// operator compares first (the report data binding and MRTD) at the top.
 nlohmann::json tdreport_json(ByteView td) {
-  return {{"tdreport", hex_encode(td)},
-          {"report_data", hex_encode(td.subspan(kTdReportDataOffset, 64))},
-          {"mrtd", hex_encode(td.subspan(kTdMrtdOffset, 48))}};
+  nlohmann::json j{{"tdreport", hex_encode(td)}};
+  auto parsed = tdx::parse_tdreport(td);
+  if (!parsed) {
+    j["tdreport_error"] = parsed.error().message;
+    return j;
+  }
+  j["report_data"] = hex_encode(parsed->report_data);
+  j["mrtd"] = hex_encode(parsed->mr_td);
+  j["fields"] = tdx::tdreport_to_json(*parsed);
+  return j;
 }
 
 }  // namespace
@@ -158,7 +169,8 @@ HclTee hcl_tee(const HclReport& r) {
 }
 
 std::array<std::uint8_t, 64> hcl_hw_report_data(const HclReport& r) {
-  const std::size_t off = hcl_tee(r) == HclTee::Tdx ? kTdReportDataOffset : snp::kReportDataOffset;
+  const std::size_t off =
+      hcl_tee(r) == HclTee::Tdx ? tdx::kTdReportDataOffset : snp::kReportDataOffset;
   std::array<std::uint8_t, 64> out{};
   // parse_hcl_report guarantees hw_report is 1024 or 1184 bytes; be safe for hand-built values.
   if (r.hw_report.size() >= off + out.size())

@@ -10,6 +10,7 @@
 
 #include "common/bytes.h"
 #include "common/error.h"
+#include "providers/tdx/tdreport.h"
 
 namespace attest::azure {
 
@@ -18,9 +19,8 @@ inline constexpr std::size_t kHwReportOffset = 32;
 inline constexpr std::size_t kHwReportSlot = 1184;
 inline constexpr std::size_t kIgvmOffset = 1216;
 inline constexpr std::size_t kVarDataOffset = 1236;
-inline constexpr std::size_t kTdReportSize = 1024;
-inline constexpr std::size_t kTdReportDataOffset = 128;
-inline constexpr std::size_t kTdMrtdOffset = 528;
+// A TDX HCL report's slot holds a TDREPORT_STRUCT: its layout is tdx/tdreport.h's.
+inline constexpr std::size_t kTdReportSize = tdx::kTdReportSize;
 
 inline constexpr std::uint32_t kIgvmReportTypeSnp = 2;
 inline constexpr std::uint32_t kIgvmReportTypeTdx = 4;
