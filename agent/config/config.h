@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "providers/provider.h"
@@ -53,13 +54,53 @@ struct EvidenceSection {
 // For the daemon; no other module holds these defaults.
 struct AgentSection {
   std::filesystem::path socket_path = "/run/attest-agent/agent.sock";
+  mode_t socket_mode = 0660;
+  // Group owning the socket; nullopt: "attest" when that group exists, else root's.
+  std::optional<gid_t> socket_group;
   std::filesystem::path secrets_dir = "/run/attest-agent/secrets";
+  std::string log_level = "info";  // error, warning, notice, info, debug
+  // 0: refresh at 80 % of the token lifetime with +-10 % jitter; else every N seconds.
+  std::uint32_t refresh_seconds = 0;
+  // Optional loopback TCP listener for CoCo api-server-rest clients ("127.0.0.1:8006").
+  std::optional<std::string> rest_listen;
+  // systemd LoadCredential= socket (issue: credentials).
+  std::filesystem::path credential_socket = "/run/attest-agent/credentials.sock";
+};
+
+// [[access]]: who may ask for what over the socket. No rule: root only.
+struct AccessRule {
+  std::vector<uid_t> uids;             // names resolved at load
+  std::vector<gid_t> gids;             // names resolved at load
+  bool loopback = false;               // callers on the loopback TCP listener (no uid)
+  std::vector<std::string> resources;  // globs over "repo/type/tag"
+  bool token = false;
+  bool evidence = false;
+  bool measurements = false;
+};
+
+// [[secrets]]: resources fetched at start and delivered as files.
+struct SecretEntry {
+  std::string resource;        // "kbs:///repo/type/tag" as written
+  std::filesystem::path path;  // absolute: relative ones are resolved under secrets_dir
+  mode_t mode = 0400;
+  std::optional<uid_t> owner;  // names resolved at load
+  std::optional<gid_t> group;
+};
+
+// [[credentials]]: systemd LoadCredential= requests mapped to resources.
+struct CredentialEntry {
+  std::string unit;      // glob over the requesting unit's name
+  std::string id;        // the credential ID
+  std::string resource;  // "kbs:///repo/type/tag"
 };
 
 struct AgentConfig {
   KbsSection kbs;
   EvidenceSection evidence;
   AgentSection agent;
+  std::vector<AccessRule> access;
+  std::vector<SecretEntry> secrets;
+  std::vector<CredentialEntry> credentials;
 };
 
 // Parses TOML text. `source` names it in messages ("<source>:<line>: ..."). Syntax errors,
