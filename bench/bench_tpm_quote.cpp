@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 
-#include "providers/os/posix_os.h"
+#include "common/os/posix_os.h"
 #include "providers/tpm/ak.h"
 #include "providers/tpm/quote.h"
 #include "providers/tpm/tpm_provider.h"
@@ -31,7 +31,8 @@ BENCHMARK(BM_Esys_Quote)->Unit(benchmark::kMillisecond);
 
 void BM_TpmProvider_GetEvidence(benchmark::State& state) {
   if (bench_tcti() == nullptr) return state.SkipWithError("set ATTEST_BENCH_TCTI");
-  attest::PosixOs os;
+  attest::SystemClock clock;
+  attest::PosixOs os(clock);
   attest::ProviderConfig cfg;
   cfg.tcti = bench_tcti();
   cfg.tpm_eventlog = "/nonexistent/attest-bench-eventlog";

@@ -124,9 +124,9 @@ Result<void> load_context_config(const std::vector<std::string>& args, Context& 
   const auto explicit_path = explicit_config_path(args);
   Result<config::AgentConfig> loaded = config::AgentConfig{};
   if (explicit_path)
-    loaded = config::load_config(*explicit_path, config::ConfigOrigin::Explicit);
+    loaded = config::load_config(ctx.os, *explicit_path, config::ConfigOrigin::Explicit);
   else if (!ctx.default_config.empty())
-    loaded = config::load_config(ctx.default_config, config::ConfigOrigin::Default);
+    loaded = config::load_config(ctx.os, ctx.default_config, config::ConfigOrigin::Default);
   if (loaded) {
     ctx.config = std::move(*loaded);
     config::apply_evidence(ctx.config.evidence, ctx.providers);

@@ -14,7 +14,7 @@
 
 #include "agent/config/config.h"
 #include "common/error.h"
-#include "providers/os/os.h"
+#include "common/os/os.h"
 #include "providers/provider.h"
 
 namespace attest::cli {

@@ -19,7 +19,7 @@ struct AttestOptions {
 Result<void> run_attest(const AttestOptions& o, Context& ctx) {
   auto client_opts = make_kbs_client_options(o.kbs, ctx);
   if (!client_opts) return std::unexpected(std::move(client_opts.error()));
-  auto http = make_http_client(o.kbs);
+  auto http = make_http_client(o.kbs, ctx.os.clock());
   if (!http) return std::unexpected(std::move(http.error()));
   auto provider = open_provider(o.tee, ctx);
   if (!provider) return std::unexpected(std::move(provider.error()));

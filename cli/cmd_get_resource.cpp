@@ -48,7 +48,7 @@ struct Wiped {
 };
 
 Result<SecureBuffer> fetch_with_token(const GetResourceOptions& o, const kbs::ResourceUri& uri,
-                                      kbs::HttpClient& http, const std::string& base,
+                                      http::HttpClient& http, const std::string& base,
                                       Context& ctx) {
   Wiped token{o.token};
   if (!o.token_file.empty()) {
@@ -82,7 +82,7 @@ Result<void> run_get_resource(const GetResourceOptions& o, Context& ctx) {
   if (kopts.url.empty() && !uri->authority.empty()) kopts.url = "https://" + uri->authority;
   auto client_opts = make_kbs_client_options(kopts, ctx);
   if (!client_opts) return std::unexpected(std::move(client_opts.error()));
-  auto http = make_http_client(kopts);
+  auto http = make_http_client(kopts, ctx.os.clock());
   if (!http) return std::unexpected(std::move(http.error()));
 
   Result<SecureBuffer> secret = fail(Code::Internal, "no fetch made");

@@ -18,7 +18,7 @@ struct PcrReadOptions {
 std::string render_text(const std::vector<tpm::PcrBankValues>& banks) {
   std::string out;
   for (const auto& bank : banks) {
-    out += "  " + tpm::hash_alg_name(bank.alg) + ":\n";
+    out += "  " + tpm::bank_name(bank.alg) + ":\n";
     for (const auto& v : bank.values) {
       std::string index = std::to_string(v.index);
       if (index.size() < 2) index += ' ';
@@ -34,7 +34,7 @@ std::string render_json(const std::vector<tpm::PcrBankValues>& banks) {
   for (const auto& bank : banks) {
     nlohmann::json values = nlohmann::json::object();
     for (const auto& v : bank.values) values[std::to_string(v.index)] = hex_encode(v.digest);
-    j[tpm::hash_alg_name(bank.alg)] = std::move(values);
+    j[tpm::bank_name(bank.alg)] = std::move(values);
   }
   return j.dump(2) + "\n";
 }

@@ -60,8 +60,8 @@ Result<Bytes> read_option_file(Context& ctx, std::string_view option, const std:
   return bytes;
 }
 
-Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& o) {
-  kbs::HttpOptions h;
+Result<std::unique_ptr<http::CurlHttpClient>> make_http_client(const KbsOptions& o, Clock& clock) {
+  http::HttpOptions h;
   h.ca_file = o.cert_file;
   h.client_cert_file = o.client_cert;
   h.client_key_file = o.client_key;
@@ -70,15 +70,15 @@ Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& 
   h.overall_timeout = total;
   h.request_timeout = std::min(h.request_timeout, total);
   h.connect_timeout = std::min(h.connect_timeout, total);
-  h.deadline = kbs::system_clock().now() + total;
-  return kbs::CurlHttpClient::create(std::move(h));
+  h.deadline = clock.now() + total;
+  return http::CurlHttpClient::create(std::move(h), clock);
 }
 
 Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o, Context& ctx) {
   if (o.url.empty())
     return fail(Code::InvalidArgument,
                 "--url is required (the KBS base URL; or [kbs] url in the config file)");
-  ATTEST_TRY(kbs::check_url_scheme(o.url, o.insecure_http));
+  ATTEST_TRY(http::check_url_scheme(o.url, o.insecure_http));
   kbs::KbsClientOptions k;
   k.base_url = o.url;
   auto alg = crypto::parse_key_alg(o.key_alg);

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/kbs/http_client.h"
+#include "agent/http/http_client.h"
 #include "agent/kbs/rcar_client.h"
 #include "cli/cli.h"
 
@@ -29,7 +29,8 @@ void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx
 void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
 
 // The HTTP client for these options; --timeout bounds the whole command from now on.
-[[nodiscard]] Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& o);
+[[nodiscard]] Result<std::unique_ptr<http::CurlHttpClient>> make_http_client(const KbsOptions& o,
+                                                                             Clock& clock);
 // The KBS client options: base URL, key algorithm, init-data text read from --initdata.
 [[nodiscard]] Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o,
                                                                     Context& ctx);

@@ -6,7 +6,7 @@
 
 #include "agent/azure/imds_client.h"
 #include "cli/cli.h"
-#include "providers/os/posix_os.h"
+#include "common/os/posix_os.h"
 
 int main(int argc, char** argv) {
   // attest-cli holds released secrets, TEE private keys and tokens in memory: no core dump may
@@ -15,11 +15,12 @@ int main(int argc, char** argv) {
   const rlimit no_core{0, 0};
   (void)setrlimit(RLIMIT_CORE, &no_core);
   (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  attest::PosixOs os;
+  attest::SystemClock clock;
+  attest::PosixOs os(clock);
   attest::cli::Context ctx{os, std::cout, std::cerr, {}};
   ctx.default_config = attest::config::kDefaultConfigPath;
   // The Azure vTPM providers fetch the VCEK / TD quote through it; creating it sends nothing.
   // Should it fail, those providers report the IMDS as unavailable when they need it.
-  if (auto imds = attest::azure::make_imds_client(); imds) ctx.providers.azure_imds = *imds;
+  if (auto imds = attest::azure::make_imds_client(clock); imds) ctx.providers.azure_imds = *imds;
   return attest::cli::run(std::vector<std::string>(argv, argv + argc), ctx);
 }

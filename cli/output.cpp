@@ -1,35 +1,12 @@
-// Output for every command: stdout, or a file replaced atomically (never a partial file).
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <filesystem>
+// Output for every command: stdout, or a file replaced atomically (common/os/atomic_file.h:
+// never a partial file, never a copy left behind, never a symlink followed or a device node
+// replaced).
 #include <ostream>
-#include <random>
 
 #include "cli/cli.h"
+#include "common/os/atomic_file.h"
 
 namespace attest::cli {
-namespace {
-
-// Removes the temporary file unless the rename succeeded.
-struct TempFile {
-  std::filesystem::path path;
-  int fd = -1;
-  bool committed = false;
-  ~TempFile() {
-    if (fd >= 0) ::close(fd);
-    if (!committed && !path.empty()) ::unlink(path.c_str());
-  }
-};
-
-std::string random_suffix() {
-  std::random_device rd;
-  return std::to_string(rd()) + std::to_string(rd());
-}
-
-}  // namespace
 
 Result<void> write_output(Context& ctx, const std::string& path, ByteView data, unsigned mode) {
   if (path.empty() || path == "-") {
@@ -39,32 +16,9 @@ Result<void> write_output(Context& ctx, const std::string& path, ByteView data, 
     if (!ctx.out) return fail(Code::Internal, "writing to standard output failed");
     return {};
   }
-  const std::filesystem::path target(path);
-  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  TempFile tmp;
-  tmp.path = dir / ("." + target.filename().string() + ".tmp-" + random_suffix());
-  // Created with the final mode from the start: a secret is never world-readable, not even
-  // for a moment.
-  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
-  if (tmp.fd < 0) return os_error(errno, "create " + tmp.path.string());
-  if (::fchmod(tmp.fd, mode & 07777) != 0) return os_error(errno, "chmod " + tmp.path.string());
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(tmp.fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return os_error(errno, "write " + tmp.path.string());
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(tmp.fd) != 0) return os_error(errno, "fsync " + tmp.path.string());
-  const int fd = tmp.fd;
-  tmp.fd = -1;
-  if (::close(fd) != 0) return os_error(errno, "close " + tmp.path.string());
-  if (::rename(tmp.path.c_str(), target.c_str()) != 0)
-    return os_error(errno, "rename to " + target.string());
-  tmp.committed = true;
-  return {};
+  AtomicWriteOptions options;
+  options.mode = static_cast<mode_t>(mode);
+  return with_context(write_file_atomically(ctx.os, path, data, options), "output " + path);
 }
 
 }  // namespace attest::cli

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/ossl.h"
+
 namespace attest::azure {
 namespace {
 
@@ -27,17 +29,10 @@ Result<std::string> string_member(std::string_view body, std::string_view what, 
   return it->get<std::string>();
 }
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-
 Result<Bytes> pem_certificate_to_der(std::string_view pem, std::string_view what) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return fail(Code::Internal, std::string(what) + ": out of memory");
-  std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   ERR_clear_error();
   if (!cert) return fail(Code::Corrupt, std::string(what) + ": not a PEM certificate");
   unsigned char* der = nullptr;
@@ -73,10 +68,10 @@ Result<Bytes> parse_td_quote_response(std::string_view body) {
   return quote;
 }
 
-ImdsClient::ImdsClient(std::shared_ptr<kbs::HttpClient> http, std::string base_url)
+ImdsClient::ImdsClient(std::shared_ptr<http::HttpClient> http, std::string base_url)
     : http_(std::move(http)), base_url_(std::move(base_url)), host_(host_of(base_url_)) {}
 
-Result<std::string> ImdsClient::call(const kbs::HttpRequest& request, std::string_view path) {
+Result<std::string> ImdsClient::call(const http::HttpRequest& request, std::string_view path) {
   auto response = http_->send(request);
   if (!response) {
     Error e = std::move(response.error());
@@ -92,7 +87,7 @@ Result<std::string> ImdsClient::call(const kbs::HttpRequest& request, std::strin
 }
 
 Result<Bytes> ImdsClient::vcek_der() {
-  kbs::HttpRequest req;
+  http::HttpRequest req;
   req.url = base_url_ + kImdsCertificationPath;
   req.headers = {{"Metadata", "true"}};
   auto body = call(req, kImdsCertificationPath);
@@ -101,7 +96,7 @@ Result<Bytes> ImdsClient::vcek_der() {
 }
 
 Result<Bytes> ImdsClient::td_quote(ByteView td_report) {
-  kbs::HttpRequest req;
+  http::HttpRequest req;
   req.method = "POST";
   req.url = base_url_ + kImdsTdQuotePath;
   req.headers = {{"Content-Type", "application/json"}};
@@ -111,12 +106,12 @@ Result<Bytes> ImdsClient::td_quote(ByteView td_report) {
   return parse_td_quote_response(*body);
 }
 
-Result<std::shared_ptr<ImdsClient>> make_imds_client(ImdsOptions options) {
+Result<std::shared_ptr<ImdsClient>> make_imds_client(Clock& clock, ImdsOptions options) {
   if (!options.base_url.starts_with("http://"))
     return fail(Code::InvalidArgument,
                 "Azure IMDS base URL must be http://host[:port]: " + options.base_url);
   while (options.base_url.ends_with('/')) options.base_url.pop_back();
-  kbs::HttpOptions h;
+  http::HttpOptions h;
   h.allow_insecure_http = true;  // the IMDS speaks nothing else
   h.use_proxy = false;
   h.connect_timeout = options.connect_timeout;
@@ -124,9 +119,9 @@ Result<std::shared_ptr<ImdsClient>> make_imds_client(ImdsOptions options) {
   h.overall_timeout = options.total_timeout;
   h.max_response_bytes = 1u << 20;  // a quote or a certificate chain is a few KiB
   h.retry.max_attempts = options.max_attempts;
-  auto http = kbs::CurlHttpClient::create(std::move(h));
-  if (!http) return std::unexpected(std::move(http.error()).with_context("Azure IMDS client"));
-  return std::make_shared<ImdsClient>(std::shared_ptr<kbs::HttpClient>(std::move(*http)),
+  auto client = http::CurlHttpClient::create(std::move(h), clock);
+  if (!client) return std::unexpected(std::move(client.error()).with_context("Azure IMDS client"));
+  return std::make_shared<ImdsClient>(std::shared_ptr<http::HttpClient>(std::move(*client)),
                                       std::move(options.base_url));
 }
 

@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/kbs/http_client.h"
+#include "agent/http/http_client.h"
 #include "providers/azure/az_vtpm_provider.h"
 
 namespace attest::azure {
@@ -42,21 +42,22 @@ struct ImdsOptions {
 class ImdsClient final : public Imds {
  public:
   // `base_url` without a trailing slash, e.g. http://169.254.169.254.
-  ImdsClient(std::shared_ptr<kbs::HttpClient> http, std::string base_url);
+  ImdsClient(std::shared_ptr<http::HttpClient> http, std::string base_url);
 
   [[nodiscard]] Result<Bytes> vcek_der() override;
   [[nodiscard]] Result<Bytes> td_quote(ByteView td_report) override;
 
  private:
-  [[nodiscard]] Result<std::string> call(const kbs::HttpRequest& request, std::string_view path);
+  [[nodiscard]] Result<std::string> call(const http::HttpRequest& request, std::string_view path);
 
-  std::shared_ptr<kbs::HttpClient> http_;
+  std::shared_ptr<http::HttpClient> http_;
   std::string base_url_;
   std::string host_;  // for messages: "169.254.169.254"
 };
 
-// The real client over libcurl (kbs::CurlHttpClient) with the options above.
-[[nodiscard]] Result<std::shared_ptr<ImdsClient>> make_imds_client(ImdsOptions options = {});
+// The real client over libcurl (http::CurlHttpClient) with the options above.
+[[nodiscard]] Result<std::shared_ptr<ImdsClient>> make_imds_client(Clock& clock,
+                                                                   ImdsOptions options = {});
 
 // The pieces of the wire format, as pure functions.
 // {"vcekCert": PEM, ...} -> the VCEK certificate as DER.

@@ -227,12 +227,6 @@ Result<AgentConfig> from_table(const toml::table& root, std::string_view source)
   return cfg;
 }
 
-// Closes the descriptor on every path out of load_config.
-struct FdCloser {
-  int fd;
-  ~FdCloser() { ::close(fd); }
-};
-
 }  // namespace
 
 Result<AgentConfig> parse_config(std::string_view text, std::string_view source) {
@@ -264,39 +258,26 @@ Result<void> check_config_file_mode(const std::filesystem::path& path, mode_t mo
   return {};
 }
 
-Result<AgentConfig> load_config(const std::filesystem::path& path, ConfigOrigin origin) {
-  // The Os seam serves the providers' kernel ABI and has no stat(); the configuration belongs
-  // to the process itself, so it is read with plain POSIX calls here.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT && origin == ConfigOrigin::Default) return AgentConfig{};
-    auto e = os_error(err, "config file " + path.string());
-    if (err == ENOENT) e.error().code = Code::InvalidArgument;
-    return e;
+Result<AgentConfig> load_config(Os& os, const std::filesystem::path& path, ConfigOrigin origin) {
+  // O_NONBLOCK: a FIFO planted at the path must not hang the start; fstat refuses it below.
+  auto fd = os.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+  if (!fd) {
+    Error e = std::move(fd.error()).with_context("config file " + path.string());
+    if (e.code == Code::NotFound && origin == ConfigOrigin::Default) return AgentConfig{};
+    if (e.code == Code::NotFound) e.code = Code::InvalidArgument;
+    return std::unexpected(std::move(e));
   }
-  const FdCloser closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return os_error(errno, "config file " + path.string());
-  if (!S_ISREG(st.st_mode))
+  auto st = os.fstat(*fd);
+  if (!st)
+    return std::unexpected(std::move(st.error()).with_context("config file " + path.string()));
+  if (!st->is_regular())
     return fail(Code::InvalidArgument, "config file " + path.string() + " is not a regular file");
-  ATTEST_TRY(check_config_file_mode(path, st.st_mode, st.st_uid, ::geteuid()));
-  if (static_cast<std::uintmax_t>(st.st_size) > kMaxConfigBytes)
-    return fail(Code::InvalidArgument, "config file " + path.string() + " is larger than " +
-                                           std::to_string(kMaxConfigBytes) + " bytes");
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return os_error(errno, "config file " + path.string());
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxConfigBytes)
-      return fail(Code::InvalidArgument, "config file " + path.string() + " is larger than " +
-                                             std::to_string(kMaxConfigBytes) + " bytes");
-  }
-  return parse_config(text, path.string());
+  ATTEST_TRY(check_config_file_mode(path, st->mode, st->uid, ::geteuid()));
+  // Read from the descriptor just checked (not the path again); the bound holds while reading.
+  auto bytes = read_all(os, *fd, kMaxConfigBytes);
+  if (!bytes)
+    return std::unexpected(std::move(bytes.error()).with_context("config file " + path.string()));
+  return parse_config(std::string(bytes->begin(), bytes->end()), path.string());
 }
 
 void apply_evidence(const EvidenceSection& e, ProviderConfig& cfg) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/os/os.h"
 #include "providers/provider.h"
 
 namespace attest::config {
@@ -113,7 +114,7 @@ enum class ConfigOrigin { Default, Explicit };
 // Reads and parses the file. A missing file is all defaults at the Default path; missing
 // at an Explicit one it is InvalidArgument (a bad option). Unsafe ownership or mode is
 // PermissionDenied (see check_config_file_mode).
-[[nodiscard]] Result<AgentConfig> load_config(const std::filesystem::path& path,
+[[nodiscard]] Result<AgentConfig> load_config(Os& os, const std::filesystem::path& path,
                                               ConfigOrigin origin);
 
 // The ownership/mode rule, as a pure function: group- or world-writable is refused, and so is a

@@ -14,8 +14,8 @@
 #include <string>
 #include <utility>
 
-#include "agent/crypto/ossl.h"
 #include "common/bytes.h"
+#include "common/ossl.h"
 
 namespace attest::crypto {
 namespace {

@@ -4,9 +4,9 @@
 #include <cstddef>
 #include <string_view>
 
-#include "agent/crypto/secure_buffer.h"
 #include "agent/crypto/tee_key.h"
 #include "common/error.h"
+#include "common/secure_buffer.h"
 
 namespace attest::crypto {
 

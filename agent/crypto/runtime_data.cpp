@@ -12,9 +12,9 @@ Result<RuntimeBinding> bind(HashAlg alg, const nlohmann::json& object) {
   auto canonical = canonicalize(object);
   if (!canonical) return std::unexpected(std::move(canonical.error()).with_context("runtime data"));
   RuntimeBinding out;
-  out.digest = digest(alg, as_bytes(*canonical));
-  if (out.digest.size() != digest_size(alg))
-    return fail(Code::Internal, "runtime data: " + std::string(hash_alg_name(alg)) + " failed");
+  auto hashed = digest(alg, as_bytes(*canonical));
+  if (!hashed) return std::unexpected(std::move(hashed.error()).with_context("runtime data"));
+  out.digest = std::move(*hashed);
   out.canonical = std::move(*canonical);
   return out;
 }

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "agent/crypto/hash.h"
 #include "common/bytes.h"
+#include "common/digest.h"
 #include "common/error.h"
 
 namespace attest::crypto {

@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 
-#include "agent/crypto/ossl.h"
+#include "common/ossl.h"
 
 namespace attest::crypto {
 namespace {

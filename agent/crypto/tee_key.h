@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "agent/crypto/secure_buffer.h"
 #include "common/bytes.h"
 #include "common/error.h"
+#include "common/secure_buffer.h"
 
 typedef struct evp_pkey_st EVP_PKEY;  // NOLINT: OpenSSL's own forward declaration
 

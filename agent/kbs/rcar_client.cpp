@@ -22,8 +22,8 @@ std::string trim_base(std::string url) {
   return url;
 }
 
-HttpRequest post_json(const std::string& url, std::string body) {
-  HttpRequest r;
+http::HttpRequest post_json(const std::string& url, std::string body) {
+  http::HttpRequest r;
   r.method = "POST";
   r.url = url;
   r.headers.emplace_back("Content-Type", "application/json");
@@ -31,18 +31,18 @@ HttpRequest post_json(const std::string& url, std::string body) {
   return r;
 }
 
-std::string after_attempts(const HttpResponse& r) {
+std::string after_attempts(const http::HttpResponse& r) {
   return r.attempts > 1 ? " (after " + std::to_string(r.attempts) + " attempts)" : "";
 }
 
 // Statuses every endpoint shares: 404, 5xx/429 that outlasted the retries, anything unexpected.
-Error map_common_status(const HttpResponse& r, std::string_view what) {
+Error map_common_status(const http::HttpResponse& r, std::string_view what) {
   const ErrorInfo info = parse_error_info(r.body);
   const std::string desc = describe_status(r.status, info);
   if (r.status == 404)
     return Error{Code::NotFound, std::string(what) + ": KBS answered " + desc +
                                      "; is --url the KBS base URL (without /kbs/v0)?"};
-  if (is_retryable_status(r.status))
+  if (http::is_retryable_status(r.status))
     return Error{Code::Unavailable,
                  std::string(what) + ": KBS unavailable (" + desc + ")" + after_attempts(r)};
   if (r.status == 403)
@@ -51,7 +51,7 @@ Error map_common_status(const HttpResponse& r, std::string_view what) {
                std::string(what) + ": unexpected KBS answer " + desc + after_attempts(r)};
 }
 
-Error map_auth_status(const HttpResponse& r) {
+Error map_auth_status(const http::HttpResponse& r) {
   const ErrorInfo info = parse_error_info(r.body);
   if (r.status == 401) {
     if (info.detail.find("Version Mismatch") != std::string::npos ||
@@ -65,7 +65,7 @@ Error map_auth_status(const HttpResponse& r) {
   return map_common_status(r, "KBS /auth");
 }
 
-Error map_attest_status(const HttpResponse& r) {
+Error map_attest_status(const http::HttpResponse& r) {
   if (r.status == 401)
     return Error{Code::Unauthenticated, "KBS refused the evidence (" +
                                             describe_status(r.status, parse_error_info(r.body)) +
@@ -77,7 +77,7 @@ bool is_final_denial(const ErrorInfo& info) {
   return info.variant == "PolicyDeny" || info.variant == "PluginInternalError";
 }
 
-Error map_resource_status(const HttpResponse& r, const ResourceUri& uri) {
+Error map_resource_status(const http::HttpResponse& r, const ResourceUri& uri) {
   const ErrorInfo info = parse_error_info(r.body);
   const std::string desc = describe_status(r.status, info);
   if (r.status == 401) {
@@ -98,17 +98,17 @@ Error map_resource_status(const HttpResponse& r, const ResourceUri& uri) {
   return map_common_status(r, "KBS resource " + uri.path());
 }
 
-Result<HttpResponse> get_resource_response(HttpClient& http, const std::string& base,
-                                           const ResourceUri& uri, const std::string& header,
-                                           const std::string& value) {
-  HttpRequest req;
+Result<http::HttpResponse> get_resource_response(http::HttpClient& http, const std::string& base,
+                                                 const ResourceUri& uri, const std::string& header,
+                                                 const std::string& value) {
+  http::HttpRequest req;
   req.method = "GET";
   req.url = base + uri.request_path();
   req.headers.emplace_back(header, value);
   return http.send(req);
 }
 
-Result<SecureBuffer> decrypt_resource(const HttpResponse& r, const crypto::TeeKey& key,
+Result<SecureBuffer> decrypt_resource(const http::HttpResponse& r, const crypto::TeeKey& key,
                                       const ResourceUri& uri) {
   auto plain = crypto::decrypt_jwe(key, r.body);
   if (!plain)
@@ -118,7 +118,7 @@ Result<SecureBuffer> decrypt_resource(const HttpResponse& r, const crypto::TeeKe
 
 }  // namespace
 
-KbsClient::KbsClient(HttpClient& http, EvidenceProvider& provider, KbsClientOptions options)
+KbsClient::KbsClient(http::HttpClient& http, EvidenceProvider& provider, KbsClientOptions options)
     : http_(http), provider_(provider), options_(std::move(options)) {
   options_.base_url = trim_base(std::move(options_.base_url));
   if (options_.max_resource_attempts < 1) options_.max_resource_attempts = 1;
@@ -133,7 +133,7 @@ std::int64_t KbsClient::now() const {
       .count();
 }
 
-Result<std::string> KbsClient::additional_evidence(std::string_view nonce, crypto::HashAlg alg,
+Result<std::string> KbsClient::additional_evidence(std::string_view nonce, HashAlg alg,
                                                    const nlohmann::json& jwk) {
   if (options_.additional_evidence_providers.empty()) return std::string();
   nlohmann::json devices = nlohmann::json::object();
@@ -166,7 +166,7 @@ Result<KbsClient::SessionPtr> KbsClient::handshake() {
     return fail(Code::Corrupt, "KBS /auth response: no usable kbs-session-id cookie");
 
   // 2. Runtime data bound into the evidence (§2.2); SHA-384 unless the KBS chose (§0 step 3).
-  const crypto::HashAlg alg = challenge->selected.value_or(crypto::HashAlg::Sha384);
+  const HashAlg alg = challenge->selected.value_or(HashAlg::Sha384);
   auto devices = additional_evidence(challenge->nonce, alg, jwk);
   if (!devices) return std::unexpected(std::move(devices.error()));
   auto bound = crypto::bind_runtime_data(alg, challenge->nonce, jwk, *devices);
@@ -180,7 +180,7 @@ Result<KbsClient::SessionPtr> KbsClient::handshake() {
   auto body =
       build_attestation(options_.initdata_toml, challenge->nonce, jwk, evidence->json, *devices);
   if (!body) return std::unexpected(std::move(body.error()));
-  HttpRequest attest_req = post_json(options_.base_url + "/kbs/v0/attest", std::move(*body));
+  http::HttpRequest attest_req = post_json(options_.base_url + "/kbs/v0/attest", std::move(*body));
   attest_req.headers.emplace_back("Cookie", session_cookie_header(*session_id));
   auto attested = http_.send(attest_req);
   if (!attested) return std::unexpected(std::move(attested.error()));
@@ -276,7 +276,7 @@ Result<SecureBuffer> KbsClient::get_resource(const ResourceUri& uri) {
   return std::unexpected(std::move(last));
 }
 
-Result<SecureBuffer> get_resource_with_token(HttpClient& http, std::string_view base_url,
+Result<SecureBuffer> get_resource_with_token(http::HttpClient& http, std::string_view base_url,
                                              std::string_view token, const crypto::TeeKey& key,
                                              const ResourceUri& uri) {
   auto r = get_resource_response(http, trim_base(std::string(base_url)), uri, "Authorization",

@@ -25,12 +25,12 @@
 #include <string>
 #include <vector>
 
-#include "agent/crypto/hash.h"
-#include "agent/crypto/secure_buffer.h"
 #include "agent/crypto/tee_key.h"
-#include "agent/kbs/http_client.h"
+#include "agent/http/http_client.h"
 #include "agent/kbs/resource_uri.h"
+#include "common/digest.h"
 #include "common/error.h"
+#include "common/secure_buffer.h"
 #include "providers/provider.h"
 
 namespace attest::kbs {
@@ -64,7 +64,7 @@ struct TokenAndKey {
 
 class KbsClient {
  public:
-  KbsClient(HttpClient& http, EvidenceProvider& provider, KbsClientOptions options);
+  KbsClient(http::HttpClient& http, EvidenceProvider& provider, KbsClientOptions options);
   ~KbsClient();
   KbsClient(const KbsClient&) = delete;
   KbsClient& operator=(const KbsClient&) = delete;
@@ -85,12 +85,12 @@ class KbsClient {
   using SessionPtr = std::shared_ptr<const Session>;
   [[nodiscard]] Result<SessionPtr> session(bool force_fresh, bool* fresh);
   [[nodiscard]] Result<SessionPtr> handshake();
-  [[nodiscard]] Result<std::string> additional_evidence(std::string_view nonce, crypto::HashAlg alg,
+  [[nodiscard]] Result<std::string> additional_evidence(std::string_view nonce, HashAlg alg,
                                                         const nlohmann::json& jwk);
   void invalidate(const SessionPtr& used);
   std::int64_t now() const;
 
-  HttpClient& http_;
+  http::HttpClient& http_;
   EvidenceProvider& provider_;
   KbsClientOptions options_;
   std::mutex mu_;
@@ -100,7 +100,7 @@ class KbsClient {
 
 // Passport mode with a token obtained elsewhere: GET with "Authorization: Bearer <token>" and
 // decrypt with `key`. A 401 is final (there is no way to refresh someone else's token).
-[[nodiscard]] Result<SecureBuffer> get_resource_with_token(HttpClient& http,
+[[nodiscard]] Result<SecureBuffer> get_resource_with_token(http::HttpClient& http,
                                                            std::string_view base_url,
                                                            std::string_view token,
                                                            const crypto::TeeKey& key,

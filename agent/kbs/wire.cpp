@@ -74,8 +74,9 @@ Result<Challenge> parse_challenge(std::string_view body) {
     return fail(Code::Corrupt, std::string(kWhat) + ": \"selected-hash-algorithm\" is a " +
                                    type_name(*sel) + ", not a string");
   const std::string name = sel->get<std::string>();
-  auto alg = crypto::parse_hash_alg(name);
-  if (!alg) {
+  // Only what we offered: sha256, sha384, sha512.
+  auto alg = parse_hash_alg(name);
+  if (!alg || (*alg != HashAlg::Sha256 && *alg != HashAlg::Sha384 && *alg != HashAlg::Sha512)) {
     std::string shown = name.substr(0, 32);
     for (char& ch : shown)
       if (ch < 0x20 || ch > 0x7e) ch = '?';

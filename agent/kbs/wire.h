@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/crypto/hash.h"
+#include "common/digest.h"
 #include "common/error.h"
 
 namespace attest::kbs {
@@ -20,8 +20,8 @@ inline constexpr std::size_t kMaxNonceLength = 16u << 10;
 inline constexpr std::size_t kMaxTokenLength = 1u << 20;
 
 struct Challenge {
-  std::string nonce;                        // echoed byte-for-byte
-  std::optional<crypto::HashAlg> selected;  // from extra-params.selected-hash-algorithm
+  std::string nonce;                // echoed byte-for-byte
+  std::optional<HashAlg> selected;  // from extra-params.selected-hash-algorithm
 };
 
 // {"version":"0.4.0","tee":<tee>,"extra-params":{"supported-hash-algorithms":[...]}}

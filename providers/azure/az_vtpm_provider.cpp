@@ -58,7 +58,7 @@ class AzVtpmProvider final : public EvidenceProvider {
     if (!esys) return std::unexpected(std::move(esys.error()));
     if (auto w = write_report_data(*esys, report_data); !w)
       return std::unexpected(std::move(w.error()));
-    os_.sleep_for(options_.report_settle);
+    os_.clock().sleep_for(options_.report_settle);
     auto hcl = tpm::nv_read(*esys, kHclReportIndex);
     if (!hcl) return std::unexpected(std::move(hcl.error()));
     auto tee = hcl_report_tee(*hcl);

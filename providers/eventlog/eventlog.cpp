@@ -46,7 +46,8 @@ std::string at(std::size_t offset) { return " at offset " + std::to_string(offse
     if (!id) return std::unexpected(std::move(id.error()));
     auto size = r.le16();
     if (!size) return std::unexpected(std::move(size.error()));
-    const std::size_t known = alg_digest_size(*id);
+    const auto alg = hash_alg_from_tcg(*id);
+    const std::size_t known = alg ? digest_size(*alg) : 0;
     if (*size == 0 || (known != 0 && known != *size))
       return corrupt("Spec ID algorithm " + std::to_string(*id) + " has digest size " +
                      std::to_string(*size) + at(alg_at));
@@ -159,7 +160,7 @@ bool at_padding(ByteView rest) {
   if (!data) return fail_at("data");
   e.index = *index;
   e.type = *type;
-  e.digests.push_back({kAlgSha1, Bytes(digest->begin(), digest->end())});
+  e.digests.push_back({tcg_id(HashAlg::Sha1), Bytes(digest->begin(), digest->end())});
   e.data.assign(data->begin(), data->end());
   return e;
 }
@@ -183,7 +184,7 @@ Result<EventLog> parse_eventlog(ByteView in) {
   if (!agile) return std::unexpected(std::move(agile.error()));
   if (!*agile) {
     log.format = Format::LegacySha1;
-    log.spec.algorithms = {{kAlgSha1, static_cast<std::uint16_t>(kLegacyDigestSize)}};
+    log.spec.algorithms = {{tcg_id(HashAlg::Sha1), static_cast<std::uint16_t>(kLegacyDigestSize)}};
     ATTEST_TRY(r.seek(0));
   }
   while (r.remaining() != 0 && !at_padding(r.rest())) {
@@ -213,7 +214,8 @@ std::map<std::uint16_t, std::map<std::uint32_t, Bytes>> replay(const EventLog& l
       if (fresh && e.index == 0 && !reg->second.empty()) reg->second.back() = pcr0_start;
       Bytes input = reg->second;
       input.insert(input.end(), d.value.begin(), d.value.end());
-      auto h = digest_of(d.alg, input);
+      const auto alg = hash_alg_from_tcg(d.alg);
+      auto h = alg ? digest(*alg, input) : fail(Code::Unsupported, "unknown algorithm");
       if (!h) {
         broken.push_back(d.alg);
         continue;

@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
+#include "common/digest.h"
 #include "common/error.h"
-#include "providers/eventlog/digest.h"
 
 namespace attest::eventlog {
 

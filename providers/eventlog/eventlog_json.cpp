@@ -69,8 +69,8 @@ std::optional<std::string> as_text(const Bytes& data) {
 }
 
 std::string alg_key(std::uint16_t alg) {
-  const std::string_view name = alg_name(alg);
-  return name.empty() ? "alg_" + std::to_string(alg) : std::string(name);
+  const auto known = hash_alg_from_tcg(alg);
+  return known ? std::string(hash_alg_name(*known)) : "alg_" + std::to_string(alg);
 }
 
 }  // namespace

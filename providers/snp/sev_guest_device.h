@@ -8,7 +8,7 @@
 
 #include "common/bytes.h"
 #include "common/error.h"
-#include "providers/os/os.h"
+#include "common/os/os.h"
 
 namespace attest::snp {
 

@@ -11,29 +11,10 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "common/ossl.h"
+
 namespace attest::snp {
 namespace {
-
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-struct TypeFree {
-  void operator()(ASN1_TYPE* p) const { ASN1_TYPE_free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 
 // P-384 uses only the low 48 bytes of the 72-byte little-endian R and S fields.
 constexpr std::size_t kP384ScalarBytes = 48;
@@ -48,7 +29,7 @@ Result<X509Ptr> load_der(ByteView der) {
 // AMD SPL extensions hold a DER INTEGER (0..255).
 std::optional<std::uint8_t> ext_u8(ASN1_OCTET_STRING* data) {
   const unsigned char* p = ASN1_STRING_get0_data(data);
-  std::unique_ptr<ASN1_TYPE, TypeFree> t(d2i_ASN1_TYPE(nullptr, &p, ASN1_STRING_length(data)));
+  Asn1TypePtr t(d2i_ASN1_TYPE(nullptr, &p, ASN1_STRING_length(data)));
   if (!t || t->type != V_ASN1_INTEGER) return std::nullopt;
   std::int64_t v = 0;
   if (ASN1_INTEGER_get_int64(&v, t->value.integer) != 1 || v < 0 || v > 255) return std::nullopt;
@@ -58,7 +39,7 @@ std::optional<std::uint8_t> ext_u8(ASN1_OCTET_STRING* data) {
 // productName / csp_id hold a DER string (IA5String or UTF8String).
 std::string ext_string(ASN1_OCTET_STRING* data) {
   const unsigned char* p = ASN1_STRING_get0_data(data);
-  std::unique_ptr<ASN1_TYPE, TypeFree> t(d2i_ASN1_TYPE(nullptr, &p, ASN1_STRING_length(data)));
+  Asn1TypePtr t(d2i_ASN1_TYPE(nullptr, &p, ASN1_STRING_length(data)));
   if (!t) return {};
   if (t->type != V_ASN1_IA5STRING && t->type != V_ASN1_UTF8STRING &&
       t->type != V_ASN1_PRINTABLESTRING)
@@ -80,7 +61,7 @@ Result<void> verify_report_signature(const AttestationReport& report, ByteView r
                                        " is not ECDSA P-384");
   auto cert = load_der(vcek_der);
   if (!cert) return std::unexpected(std::move(cert.error()));
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(X509_get_pubkey(cert->get()));
+  PkeyPtr key(X509_get_pubkey(cert->get()));
   char group[64] = {};
   std::size_t group_len = 0;
   if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_EC ||
@@ -91,7 +72,7 @@ Result<void> verify_report_signature(const AttestationReport& report, ByteView r
   // R and S are little-endian (spec 56860 "Signature Format"); OpenSSL wants big-endian.
   BnPtr r(BN_lebin2bn(report.signature.r.data(), kP384ScalarBytes, nullptr));
   BnPtr s(BN_lebin2bn(report.signature.s.data(), kP384ScalarBytes, nullptr));
-  std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
+  EcdsaSigPtr sig(ECDSA_SIG_new());
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1)
     return fail(Code::Internal, "snp: cannot build the ECDSA signature");
   (void)r.release();  // owned by sig now
@@ -103,7 +84,7 @@ Result<void> verify_report_signature(const AttestationReport& report, ByteView r
   if (i2d_ECDSA_SIG(sig.get(), &out) != der_len)
     return fail(Code::Internal, "snp: cannot encode the ECDSA signature");
 
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()) != 1)
     return fail(Code::Internal, "snp: cannot set up ECDSA verification");
   const int ok =

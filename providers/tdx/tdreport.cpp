@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "providers/eventlog/digest.h"
+#include "common/digest.h"
 
 namespace attest::tdx {
 namespace {
@@ -32,7 +32,7 @@ constexpr std::size_t kTdInfoOffset = 512;
 }
 
 bool sha384_matches(ByteView region, const Mr48& expected) {
-  auto h = eventlog::digest_of(eventlog::kAlgSha384, region);
+  auto h = digest(HashAlg::Sha384, region);
   return h && std::equal(h->begin(), h->end(), expected.begin(), expected.end());
 }
 

@@ -5,21 +5,10 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/digest.h"
+
 namespace attest::tpm {
 namespace {
-
-struct AlgName {
-  TPMI_ALG_HASH alg;
-  std::string_view name;
-  std::size_t size;
-};
-constexpr std::array<AlgName, 5> kAlgs{{
-    {TPM2_ALG_SHA1, "sha1", 20},
-    {TPM2_ALG_SHA256, "sha256", 32},
-    {TPM2_ALG_SHA384, "sha384", 48},
-    {TPM2_ALG_SHA512, "sha512", 64},
-    {TPM2_ALG_SM3_256, "sm3_256", 32},
-}};
 
 Result<unsigned> parse_index(std::string_view s) {
   unsigned v = 0;
@@ -36,12 +25,12 @@ std::vector<unsigned> all_indices() {
   return v;
 }
 
-Result<PcrBank> parse_bank(std::string_view spec) {
+Result<PcrBank> parse_bank_spec(std::string_view spec) {
   const auto colon = spec.find(':');
   if (colon == std::string_view::npos)
     return fail(Code::InvalidArgument,
                 "PCR selection '" + std::string(spec) + "' is not BANK:LIST (e.g. sha256:0,1,7)");
-  auto alg = parse_hash_alg(spec.substr(0, colon));
+  auto alg = parse_bank(spec.substr(0, colon));
   if (!alg) return std::unexpected(std::move(alg.error()));
   PcrBank bank{*alg, {}};
   std::string_view list = spec.substr(colon + 1);
@@ -68,35 +57,30 @@ bool selected(const TPMS_PCR_SELECTION& s, unsigned index) {
 
 }  // namespace
 
-Result<TPMI_ALG_HASH> parse_hash_alg(std::string_view name) {
-  for (const auto& a : kAlgs)
-    if (a.name == name) return a.alg;
-  return fail(Code::InvalidArgument, "unknown PCR bank '" + std::string(name) +
-                                         "' (known: sha1, sha256, sha384, sha512, sm3_256)");
+// TPM2_ALG_* and the TCG ids of common/digest.h are the same registry.
+static_assert(TPM2_ALG_SHA256 == tcg_id(HashAlg::Sha256) &&
+              TPM2_ALG_SM3_256 == tcg_id(HashAlg::Sm3_256));
+
+Result<TPMI_ALG_HASH> parse_bank(std::string_view name) {
+  auto alg = parse_hash_alg(name);
+  if (!alg) return fail(Code::InvalidArgument, "unknown PCR bank: " + alg.error().message);
+  return tcg_id(*alg);
 }
 
-std::string hash_alg_name(TPMI_ALG_HASH alg) {
-  for (const auto& a : kAlgs)
-    if (a.alg == alg) return std::string(a.name);
-  return "alg-" + handle_hex(alg);
-}
-
-std::size_t hash_size(TPMI_ALG_HASH alg) {
-  for (const auto& a : kAlgs)
-    if (a.alg == alg) return a.size;
-  return 0;
+std::string bank_name(TPMI_ALG_HASH alg) {
+  const auto known = hash_alg_from_tcg(alg);
+  return known ? std::string(hash_alg_name(*known)) : "alg-" + handle_hex(alg);
 }
 
 Result<PcrSelection> parse_pcr_selection(std::string_view spec) {
   PcrSelection sel;
   while (true) {
     const auto plus = spec.find('+');
-    auto bank = parse_bank(spec.substr(0, plus));
+    auto bank = parse_bank_spec(spec.substr(0, plus));
     if (!bank) return std::unexpected(std::move(bank.error()));
     for (const auto& b : sel)
       if (b.alg == bank->alg)
-        return fail(Code::InvalidArgument,
-                    "PCR bank " + hash_alg_name(b.alg) + " is selected twice");
+        return fail(Code::InvalidArgument, "PCR bank " + bank_name(b.alg) + " is selected twice");
     sel.push_back(std::move(*bank));
     if (plus == std::string_view::npos) break;
     spec.remove_prefix(plus + 1);
@@ -108,7 +92,7 @@ std::string pcr_selection_string(const PcrSelection& sel) {
   std::string out;
   for (const auto& b : sel) {
     if (!out.empty()) out += '+';
-    out += hash_alg_name(b.alg) + ':';
+    out += bank_name(b.alg) + ':';
     if (b.indices == all_indices()) {
       out += "all";
       continue;
@@ -188,7 +172,7 @@ Result<std::vector<PcrBankValues>> pcr_read(Esys& esys, const PcrSelection& sel)
       for (UINT32 i = 0; i < pending->count; ++i)
         for (BYTE byte : pending->pcrSelections[i].pcrSelect)
           if (byte != 0) {
-            missing = hash_alg_name(pending->pcrSelections[i].hash);
+            missing = bank_name(pending->pcrSelections[i].hash);
             break;
           }
       return fail_tpm(Code::NotFound, "PCR bank " + missing + " is not allocated on this TPM");

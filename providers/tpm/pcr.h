@@ -29,11 +29,11 @@ struct PcrBankValues {
   std::vector<PcrValue> values;  // in the order of the bank's indices
 };
 
-// "sha1", "sha256", "sha384", "sha512", "sm3_256"; InvalidArgument otherwise.
-[[nodiscard]] Result<TPMI_ALG_HASH> parse_hash_alg(std::string_view name);
-std::string hash_alg_name(TPMI_ALG_HASH alg);
-// Digest size of a PCR bank's hash, 0 for an unknown algorithm.
-std::size_t hash_size(TPMI_ALG_HASH alg);
+// A PCR bank by its hash's name (common/digest.h: "sha1", "sha256", ...); InvalidArgument
+// otherwise.
+[[nodiscard]] Result<TPMI_ALG_HASH> parse_bank(std::string_view name);
+// "sha256", or "alg-0x...." for a bank not in the table.
+std::string bank_name(TPMI_ALG_HASH alg);
 
 // tpm2-tools' syntax: "sha256:0,1,7", "sha256:all", several banks joined by '+'
 // ("sha1:0+sha256:all"). Indices are 0-23.

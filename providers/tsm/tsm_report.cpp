@@ -36,7 +36,7 @@ auto retry_busy(Os& os, F&& op) -> decltype(op()) {
   for (int attempt = 1;; ++attempt) {
     auto r = op();
     if (r || r.error().os_errno != EBUSY || attempt == kTsmBusyAttempts) return r;
-    os.sleep_for(delay);
+    os.clock().sleep_for(delay);
     delay *= 2;
   }
 }

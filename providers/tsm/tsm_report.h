@@ -12,7 +12,7 @@
 
 #include "common/bytes.h"
 #include "common/error.h"
-#include "providers/os/os.h"
+#include "common/os/os.h"
 #include "providers/provider.h"
 
 namespace attest {

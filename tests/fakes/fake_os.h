@@ -11,7 +11,8 @@
 #include <set>
 #include <string>
 
-#include "providers/os/os.h"
+#include "common/os/os.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace attest::testing {
 
@@ -101,12 +102,8 @@ class FakeOs : public Os {
   Result<void> mkdir(const std::filesystem::path& p) override;
   Result<void> rmdir(const std::filesystem::path& p) override;
   bool exists(const std::filesystem::path& p) override;
-  std::chrono::steady_clock::time_point now() override { return now_; }
-  void sleep_for(std::chrono::milliseconds d) override {
-    now_ += d;
-    slept_ += d;
-  }
-  std::chrono::milliseconds slept() const { return slept_; }
+  FakeClock& clock() override { return clock_; }
+  std::chrono::milliseconds slept() const { return clock_.slept(); }
 
  protected:
   void close_quietly(int handle) noexcept override;
@@ -123,8 +120,7 @@ class FakeOs : public Os {
   std::map<std::filesystem::path, DirHooks> hooks_;
   std::map<int, Handle> open_;
   int next_handle_ = 3;
-  std::chrono::steady_clock::time_point now_{};
-  std::chrono::milliseconds slept_{0};
+  FakeClock clock_;
   std::vector<std::string> log_;
 };
 

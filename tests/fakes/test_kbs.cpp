@@ -1,5 +1,7 @@
 #include "tests/fakes/test_kbs.h"
 
+#include "tests/fakes/fake_clock.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -135,7 +137,7 @@ TestKbs::TestKbs(const KbsConfig& config) {
                                 "--policy",    config.policy};
   for (const auto& [path, bytes] : config.resources)
     argv.insert(argv.end(), {"--resource", path + "=" + hex_encode(bytes)});
-  kbs::HttpOptions h;
+  http::HttpOptions h;
   h.allow_insecure_http = true;
   h.retry.max_attempts = 1;
   h.overall_timeout = std::chrono::seconds(10);
@@ -166,7 +168,7 @@ TestKbs::TestKbs(const KbsConfig& config) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  auto client = kbs::CurlHttpClient::create(h);
+  auto client = http::CurlHttpClient::create(h, real_clock());
   if (client) http_ = std::move(*client);
 }
 
@@ -188,11 +190,11 @@ std::string TestKbs::log() const {
   return read_text_file(dir_ / "kbs.log") + read_text_file(dir_ / "stderr");
 }
 
-std::optional<kbs::HttpResponse> TestKbs::control(const std::string& method,
-                                                  const std::string& path,
-                                                  const std::string& body) {
+std::optional<http::HttpResponse> TestKbs::control(const std::string& method,
+                                                   const std::string& path,
+                                                   const std::string& body) {
   if (!http_) return std::nullopt;
-  kbs::HttpRequest req;
+  http::HttpRequest req;
   req.method = method;
   req.url = url() + path;
   req.body = body;

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/kbs/http_client.h"
+#include "agent/http/http_client.h"
 #include "common/bytes.h"
 
 namespace attest::testing {
@@ -89,13 +89,13 @@ class TestKbs {
   std::optional<nlohmann::json> stats();
 
  private:
-  std::optional<kbs::HttpResponse> control(const std::string& method, const std::string& path,
-                                           const std::string& body);
+  std::optional<http::HttpResponse> control(const std::string& method, const std::string& path,
+                                            const std::string& body);
   TempDir dir_;
   std::string scheme_ = "http";
   pid_t pid_ = -1;
   int port_ = 0;
-  std::unique_ptr<kbs::CurlHttpClient> http_;
+  std::unique_ptr<http::CurlHttpClient> http_;
 };
 
 }  // namespace attest::testing

@@ -11,6 +11,7 @@
 #include "providers/tpm/ak.h"
 #include "providers/tpm/nv.h"
 #include "providers/tpm/quote.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_os.h"
 #include "tests/fakes/swtpm.h"
 #include "tests/unit/kbs/canned_server.h"
@@ -294,11 +295,11 @@ std::string http_200(const std::string& body) {
          "\r\nConnection: close\r\n\r\n" + body;
 }
 
-std::shared_ptr<Imds> imds_client_at(const kbs::testing::CannedServer& server) {
+std::shared_ptr<Imds> imds_client_at(const http::testing::CannedServer& server) {
   ImdsOptions o;
   o.base_url = server.url("");
   o.max_attempts = 1;
-  auto c = make_imds_client(o);
+  auto c = make_imds_client(attest::testing::real_clock(), o);
   if (!c) testing::test_error("make_imds_client: " + c.error().message);
   return *c;
 }
@@ -307,7 +308,7 @@ std::shared_ptr<Imds> imds_client_at(const kbs::testing::CannedServer& server) {
 // real HTTP client carries the VCEK from the IMDS answer into the evidence.
 TEST_F(AzureSwtpm, RegistryProviderGetsTheVcekThroughTheImdsClient) {
   const Bytes pem = fixture("snp-vtpm/vcek_and_chain.pem");
-  kbs::testing::CannedServer server({http_200(nlohmann::json{
+  http::testing::CannedServer server({http_200(nlohmann::json{
       {"vcekCert", std::string(pem.begin(), pem.end())},
       {"certificateChain", ""}}.dump())});
   provision(fixture("cvm-tooling/hcl_report_snp.bin"));
@@ -329,7 +330,7 @@ TEST_F(AzureSwtpm, RegistryProviderGetsTheVcekThroughTheImdsClient) {
 TEST_F(AzureSwtpm, RegistryProviderGetsTheTdQuoteThroughTheImdsClient) {
   const Bytes full = fixture("tdx-vtpm/hcl_report.bin");
   const Bytes hcl(full.begin(), full.begin() + 2048);
-  kbs::testing::CannedServer server({http_200(
+  http::testing::CannedServer server({http_200(
       nlohmann::json{{"quote", base64_encode(imds_->quote, Base64::Url, false)}}.dump())});
   provision(hcl);
   if (HasFatalFailure()) return;

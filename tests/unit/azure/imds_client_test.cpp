@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_os.h"
 #include "tests/fakes/scoped_env.h"
 #include "tests/fakes/swtpm.h"
@@ -13,7 +14,7 @@
 namespace attest::azure {
 namespace {
 
-using kbs::testing::CannedServer;
+using http::testing::CannedServer;
 
 const std::filesystem::path kFixtures = ATTEST_FIXTURES_DIR;
 
@@ -68,7 +69,7 @@ std::shared_ptr<ImdsClient> client_for(const std::string& base,
   o.base_url = base;
   o.total_timeout = total;
   o.max_attempts = 1;
-  auto c = make_imds_client(o);
+  auto c = make_imds_client(attest::testing::real_clock(), o);
   if (!c) testing::test_error("make_imds_client: " + c.error().message);
   return *c;
 }
@@ -219,12 +220,12 @@ TEST(ImdsClientHttp, ProxyEnvironmentIsIgnored) {
 TEST(ImdsClientFactory, BaseUrlMustBePlainHttp) {
   ImdsOptions o;
   o.base_url = "https://169.254.169.254";
-  auto r = make_imds_client(o);
+  auto r = make_imds_client(attest::testing::real_clock(), o);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
   EXPECT_EQ(r.error().message,
             "Azure IMDS base URL must be http://host[:port]: https://169.254.169.254");
-  auto real = make_imds_client();
+  auto real = make_imds_client(attest::testing::real_clock());
   ASSERT_TRUE(real) << real.error().message;  // creating it sends nothing
 }
 

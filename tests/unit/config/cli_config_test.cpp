@@ -16,7 +16,7 @@ namespace attest::cli {
 namespace {
 
 using Args = std::vector<std::string>;
-using kbs::testing::CannedServer;
+using http::testing::CannedServer;
 using testing::ScopedEnv;
 using testing::TempConfigDir;
 

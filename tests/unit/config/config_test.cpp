@@ -6,12 +6,20 @@
 #include <regex>
 #include <sstream>
 
+#include "common/os/posix_os.h"
 #include "tests/unit/config/temp_config.h"
 
 namespace attest::config {
 namespace {
 
 using testing::TempConfigDir;
+
+// load_config through the real Os, as attest-cli and the daemon call it.
+Result<AgentConfig> load_real(const std::filesystem::path& p, ConfigOrigin origin) {
+  static SystemClock clock;
+  static PosixOs os(clock);
+  return load_config(os, p, origin);
+}
 
 Result<AgentConfig> parse(const std::string& text) { return parse_config(text, "test.toml"); }
 
@@ -199,7 +207,7 @@ TEST(ShippedConfig, CommentedValuesAreTheBuiltInDefaults) {
 
 TEST(LoadConfig, MissingDefaultFileIsDefaults) {
   TempConfigDir dir;
-  auto c = load_config(dir.path() / "config.toml", ConfigOrigin::Default);
+  auto c = load_real(dir.path() / "config.toml", ConfigOrigin::Default);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_FALSE(c->kbs.url);
   EXPECT_EQ(c->agent.socket_path, "/run/attest-agent/agent.sock");
@@ -208,7 +216,7 @@ TEST(LoadConfig, MissingDefaultFileIsDefaults) {
 TEST(LoadConfig, MissingExplicitFileIsAnError) {
   TempConfigDir dir;
   const auto p = dir.path() / "config.toml";
-  auto c = load_config(p, ConfigOrigin::Explicit);
+  auto c = load_real(p, ConfigOrigin::Explicit);
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, Code::InvalidArgument);
   EXPECT_TRUE(c.error().message.starts_with("config file " + p.string() + ": "))
@@ -218,11 +226,11 @@ TEST(LoadConfig, MissingExplicitFileIsAnError) {
 TEST(LoadConfig, ReadsAFileAndNamesItInErrors) {
   TempConfigDir dir;
   const auto good = dir.write("good.toml", "[kbs]\nurl = \"https://k\"\n", 0644);
-  auto c = load_config(good, ConfigOrigin::Explicit);
+  auto c = load_real(good, ConfigOrigin::Explicit);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->kbs.url, "https://k");
   const auto bad = dir.write("bad.toml", "[kbs]\nulr = \"https://k\"\n", 0600);
-  auto b = load_config(bad, ConfigOrigin::Default);
+  auto b = load_real(bad, ConfigOrigin::Default);
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().code, Code::InvalidArgument);
   EXPECT_TRUE(b.error().message.starts_with(bad.string() + ":2: unknown key 'ulr' in [kbs]"))
@@ -232,14 +240,14 @@ TEST(LoadConfig, ReadsAFileAndNamesItInErrors) {
 TEST(LoadConfig, GroupOrWorldWritableFileIsRefused) {
   TempConfigDir dir;
   const auto world = dir.write("world.toml", "", 0666);
-  auto w = load_config(world, ConfigOrigin::Default);
+  auto w = load_real(world, ConfigOrigin::Default);
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().code, Code::PermissionDenied);
   EXPECT_EQ(w.error().message, "config file " + world.string() +
                                    " is writable by group or others (mode 0666); it decides "
                                    "where secrets come from: chmod go-w it");
   const auto group = dir.write("group.toml", "", 0620);
-  auto g = load_config(group, ConfigOrigin::Explicit);
+  auto g = load_real(group, ConfigOrigin::Explicit);
   ASSERT_FALSE(g);
   EXPECT_EQ(g.error().code, Code::PermissionDenied);
   EXPECT_NE(g.error().message.find("(mode 0620)"), std::string::npos);
@@ -248,7 +256,7 @@ TEST(LoadConfig, GroupOrWorldWritableFileIsRefused) {
 TEST(LoadConfig, DirectoryIsNotAConfigFile) {
   TempConfigDir dir;
   ASSERT_EQ(::chmod(dir.path().c_str(), 0700), 0);
-  auto d = load_config(dir.path(), ConfigOrigin::Explicit);
+  auto d = load_real(dir.path(), ConfigOrigin::Explicit);
   ASSERT_FALSE(d);
   EXPECT_EQ(d.error().code, Code::InvalidArgument);
   EXPECT_EQ(d.error().message, "config file " + dir.path().string() + " is not a regular file");

@@ -1,4 +1,4 @@
-#include "agent/crypto/secure_buffer.h"
+#include "common/secure_buffer.h"
 
 #include <gtest/gtest.h>
 

@@ -24,7 +24,7 @@ EventLog parse_fixture(const std::string& rel) {
 std::array<std::string, 4> replayed_rtmrs(const EventLog& log) {
   std::array<std::string, 4> out;
   const auto banks = replay(log);
-  const auto bank = banks.find(kAlgSha384);
+  const auto bank = banks.find(tcg_id(HashAlg::Sha384));
   for (std::uint32_t i = 0; i < 4; ++i) {
     out[i] = std::string(96, '0');
     if (bank == banks.end()) continue;
@@ -37,7 +37,7 @@ std::array<std::string, 4> replayed_rtmrs(const EventLog& log) {
 void expect_ccel_spec(const EventLog& log) {
   EXPECT_EQ(log.spec.index, 1u);  // CCEL logs the Spec ID "PCR index" as 1
   ASSERT_EQ(log.spec.algorithms.size(), 1u);
-  EXPECT_EQ(log.spec.algorithms[0].id, kAlgSha384);
+  EXPECT_EQ(log.spec.algorithms[0].id, tcg_id(HashAlg::Sha384));
   EXPECT_EQ(log.spec.algorithms[0].digest_size, 48);
   EXPECT_EQ(log.spec.uintn_size, 2);
   EXPECT_EQ(log.spec.version_major, 2);
@@ -45,7 +45,7 @@ void expect_ccel_spec(const EventLog& log) {
   EXPECT_EQ(log.spec.errata, 0);
   for (const auto& e : log.events) {
     ASSERT_EQ(e.digests.size(), 1u);
-    EXPECT_EQ(e.digests[0].alg, kAlgSha384);
+    EXPECT_EQ(e.digests[0].alg, tcg_id(HashAlg::Sha384));
   }
 }
 

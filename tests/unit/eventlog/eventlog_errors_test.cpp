@@ -57,7 +57,7 @@ class LogBuilder {
   Bytes out_;
 };
 
-const std::vector<AlgorithmSize> kSha256Only{{kAlgSha256, 32}};
+const std::vector<AlgorithmSize> kSha256Only{{tcg_id(HashAlg::Sha256), 32}};
 
 Bytes filled(std::size_t n, std::uint8_t v) { return Bytes(n, v); }
 
@@ -67,7 +67,7 @@ Bytes concat(Bytes a, const Bytes& b) {
 }
 
 Bytes sha256(const Bytes& b) {
-  auto h = digest_of(kAlgSha256, b);
+  auto h = digest(HashAlg::Sha256, b);
   if (!h) ADD_FAILURE() << h.error().to_string();
   return h ? *h : Bytes{};
 }
@@ -82,9 +82,9 @@ Bytes startup_locality(std::uint8_t locality) {
 TEST(EventLogSynthetic, StartupLocalitySeedsPcr0) {
   const Bytes d = filled(32, 0xAB);
   LogBuilder b(kSha256Only);
-  b.event(0, kEvNoAction, {{kAlgSha256, filled(32, 0)}}, startup_locality(3))
-      .event(0, 0x8, {{kAlgSha256, d}}, {1, 2})
-      .event(1, 0x4, {{kAlgSha256, d}}, {0, 0, 0, 0});
+  b.event(0, kEvNoAction, {{tcg_id(HashAlg::Sha256), filled(32, 0)}}, startup_locality(3))
+      .event(0, 0x8, {{tcg_id(HashAlg::Sha256), d}}, {1, 2})
+      .event(1, 0x4, {{tcg_id(HashAlg::Sha256), d}}, {0, 0, 0, 0});
   auto log = parse_eventlog(b.data());
   ASSERT_TRUE(log) << log.error().to_string();
   ASSERT_TRUE(log->startup_locality.has_value());
@@ -92,25 +92,25 @@ TEST(EventLogSynthetic, StartupLocalitySeedsPcr0) {
   Bytes pcr0_start(32, 0);
   pcr0_start.back() = 3;
   const auto banks = replay(*log);
-  EXPECT_EQ(banks.at(kAlgSha256).at(0), sha256(concat(pcr0_start, d)));
-  EXPECT_EQ(banks.at(kAlgSha256).at(1), sha256(concat(Bytes(32, 0), d)));
+  EXPECT_EQ(banks.at(tcg_id(HashAlg::Sha256)).at(0), sha256(concat(pcr0_start, d)));
+  EXPECT_EQ(banks.at(tcg_id(HashAlg::Sha256)).at(1), sha256(concat(Bytes(32, 0), d)));
   EXPECT_EQ(eventlog_to_json(*log, false)["startup_locality"], 3);
 }
 
 TEST(EventLogSynthetic, HcrtmEventStartsPcr0AtLocality4) {
   const Bytes d = filled(32, 0x11);
   LogBuilder b(kSha256Only);
-  b.event(0, kEvEfiHcrtmEvent, {{kAlgSha256, d}}, {'H', 'C', 'R', 'T', 'M'});
+  b.event(0, kEvEfiHcrtmEvent, {{tcg_id(HashAlg::Sha256), d}}, {'H', 'C', 'R', 'T', 'M'});
   auto log = parse_eventlog(b.data());
   ASSERT_TRUE(log) << log.error().to_string();
   Bytes start(32, 0);
   start.back() = 4;
-  EXPECT_EQ(replay(*log).at(kAlgSha256).at(0), sha256(concat(start, d)));
+  EXPECT_EQ(replay(*log).at(tcg_id(HashAlg::Sha256)).at(0), sha256(concat(start, d)));
 }
 
 TEST(EventLogSynthetic, PaddingEndsTheLog) {
   LogBuilder b(kSha256Only);
-  b.event(2, 0x4, {{kAlgSha256, filled(32, 1)}}, {0, 0, 0, 0});
+  b.event(2, 0x4, {{tcg_id(HashAlg::Sha256), filled(32, 1)}}, {0, 0, 0, 0});
   const std::size_t used = b.data().size();
   for (std::uint8_t pad : {std::uint8_t{0x00}, std::uint8_t{0xFF}}) {
     for (std::size_t n : {1u, 7u, 8u, 4096u}) {
@@ -143,17 +143,21 @@ bool mentions(const Error& e, const std::string& s) {
 
 TEST(EventLogSynthetic, DigestTableChecks) {
   LogBuilder unknown(kSha256Only);
-  unknown.event(0, 0x4, {{kAlgSha384, filled(48, 0)}}, {});
+  unknown.event(0, 0x4, {{tcg_id(HashAlg::Sha384), filled(48, 0)}}, {});
   Error e = error_of(unknown.data());
   EXPECT_EQ(e.code, Code::Corrupt);
   EXPECT_TRUE(mentions(e, "not in the Spec ID table")) << e.message;
 
   LogBuilder too_many(kSha256Only);
-  too_many.event(0, 0x4, {{kAlgSha256, filled(32, 0)}, {kAlgSha256, filled(32, 0)}}, {});
+  too_many.event(
+      0, 0x4, {{tcg_id(HashAlg::Sha256), filled(32, 0)}, {tcg_id(HashAlg::Sha256), filled(32, 0)}},
+      {});
   EXPECT_EQ(error_of(too_many.data()).code, Code::Corrupt);
 
-  LogBuilder repeated({{kAlgSha256, 32}, {kAlgSha1, 20}});
-  repeated.event(0, 0x4, {{kAlgSha256, filled(32, 0)}, {kAlgSha256, filled(32, 0)}}, {});
+  LogBuilder repeated({{tcg_id(HashAlg::Sha256), 32}, {tcg_id(HashAlg::Sha1), 20}});
+  repeated.event(
+      0, 0x4, {{tcg_id(HashAlg::Sha256), filled(32, 0)}, {tcg_id(HashAlg::Sha256), filled(32, 0)}},
+      {});
   e = error_of(repeated.data());
   EXPECT_EQ(e.code, Code::Corrupt);
   EXPECT_TRUE(mentions(e, "repeated")) << e.message;
@@ -161,8 +165,11 @@ TEST(EventLogSynthetic, DigestTableChecks) {
   e = error_of(LogBuilder({}).data());
   EXPECT_EQ(e.code, Code::Corrupt);
   EXPECT_TRUE(mentions(e, "no algorithms at offset 56")) << e.message;  // offsets are absolute
-  EXPECT_EQ(error_of(LogBuilder({{kAlgSha256, 20}}).data()).code, Code::Corrupt);
-  EXPECT_EQ(error_of(LogBuilder({{kAlgSha256, 32}, {kAlgSha256, 32}}).data()).code, Code::Corrupt);
+  EXPECT_EQ(error_of(LogBuilder({{tcg_id(HashAlg::Sha256), 20}}).data()).code, Code::Corrupt);
+  EXPECT_EQ(
+      error_of(LogBuilder({{tcg_id(HashAlg::Sha256), 32}, {tcg_id(HashAlg::Sha256), 32}}).data())
+          .code,
+      Code::Corrupt);
   // EventSize claims 5 more bytes than the Spec ID structure explains.
   LogBuilder oversized(kSha256Only, 5);
   oversized.bytes(filled(5, 0x42));
@@ -172,15 +179,16 @@ TEST(EventLogSynthetic, DigestTableChecks) {
 }
 
 TEST(EventLogSynthetic, UnknownAlgorithmInTableIsParsedButNotReplayed) {
-  LogBuilder b({{kAlgSha256, 32}, {0x0099, 16}});
-  b.event(3, 0x4, {{kAlgSha256, filled(32, 2)}, {0x0099, filled(16, 3)}}, {0, 0, 0, 0});
+  LogBuilder b({{tcg_id(HashAlg::Sha256), 32}, {0x0099, 16}});
+  b.event(3, 0x4, {{tcg_id(HashAlg::Sha256), filled(32, 2)}, {0x0099, filled(16, 3)}},
+          {0, 0, 0, 0});
   auto log = parse_eventlog(b.data());
   ASSERT_TRUE(log) << log.error().to_string();
   ASSERT_EQ(log->events.size(), 1u);
   EXPECT_EQ(log->events[0].digests[1].value, filled(16, 3));
   const auto banks = replay(*log);
   EXPECT_EQ(banks.size(), 1u);
-  EXPECT_EQ(banks.count(kAlgSha256), 1u);
+  EXPECT_EQ(banks.count(tcg_id(HashAlg::Sha256)), 1u);
   EXPECT_EQ(eventlog_to_json(*log, false)["events"][0]["digests"]["alg_153"],
             "03030303030303030303030303030303");
 }

@@ -14,10 +14,9 @@ using attest::testing::fixture_text;
 using Banks = std::map<std::uint16_t, std::map<std::uint32_t, std::string>>;
 
 std::uint16_t alg_id_of(const std::string& name) {
-  for (std::uint16_t id : {kAlgSha1, kAlgSha256, kAlgSha384, kAlgSha512, kAlgSm3_256})
-    if (alg_name(id) == name) return id;
-  ADD_FAILURE() << "test error: unknown bank " << name;
-  return 0;
+  auto alg = parse_hash_alg(name);
+  if (!alg) ADD_FAILURE() << "test error: unknown bank " << name;
+  return alg ? tcg_id(*alg) : 0;
 }
 
 // The `pcrs:` section of tpm2_eventlog's YAML: "  sha256:" then "    7  : 0x<hex>" lines.
@@ -67,23 +66,23 @@ TEST(TpmEventLog, GceUbuntu2104AllBanksMatchTpm2Tools) {
   EXPECT_EQ(log.events.size(), 111u);
   EXPECT_EQ(log.used_size, 33824u);
   ASSERT_EQ(log.spec.algorithms.size(), 3u);
-  EXPECT_EQ(log.spec.algorithms[0].id, kAlgSha1);
-  EXPECT_EQ(log.spec.algorithms[1].id, kAlgSha256);
-  EXPECT_EQ(log.spec.algorithms[2].id, kAlgSha384);
+  EXPECT_EQ(log.spec.algorithms[0].id, tcg_id(HashAlg::Sha1));
+  EXPECT_EQ(log.spec.algorithms[1].id, tcg_id(HashAlg::Sha256));
+  EXPECT_EQ(log.spec.algorithms[2].id, tcg_id(HashAlg::Sha384));
   EXPECT_EQ(log.spec.algorithms[2].digest_size, 48);
   EXPECT_FALSE(log.startup_locality.has_value());
 
   const Banks expected = yaml_pcrs(fixture_text("tpm/eventlog_gce_ubuntu2104.expected.yaml"));
   ASSERT_EQ(expected.size(), 3u);
-  ASSERT_EQ(expected.at(kAlgSha256).size(), 11u);
+  ASSERT_EQ(expected.at(tcg_id(HashAlg::Sha256)).size(), 11u);
   EXPECT_EQ(hex_banks(replay(log)), expected);
   // The values SOURCES.md quotes, independent of the YAML reader above.
   const Banks got = hex_banks(replay(log));
-  EXPECT_EQ(got.at(kAlgSha256).at(0),
+  EXPECT_EQ(got.at(tcg_id(HashAlg::Sha256)).at(0),
             "24af52a4f429b71a3184a6d64cddad17e54ea030e2aa6576bf3a5a3d8bd3328f");
-  EXPECT_EQ(got.at(kAlgSha256).at(7),
+  EXPECT_EQ(got.at(tcg_id(HashAlg::Sha256)).at(7),
             "ca37324eeffabd318d30a20f15bf27ce25dc33e2c9856279ff6c2ced58b02efa");
-  EXPECT_EQ(got.at(kAlgSha256).at(14),
+  EXPECT_EQ(got.at(tcg_id(HashAlg::Sha256)).at(14),
             "8351c65483c5419079e8c96758dd2130bee075d71fea226f68ec4eb5bfc71983");
 }
 
@@ -91,13 +90,13 @@ TEST(TpmEventLog, SystemdBootFedora37Sha256) {
   const EventLog log = parse_fixture("tpm/eventlog_sdboot_fedora37.bin");
   EXPECT_EQ(log.events.size(), 27u);
   ASSERT_EQ(log.spec.algorithms.size(), 1u);
-  EXPECT_EQ(log.spec.algorithms[0].id, kAlgSha256);
+  EXPECT_EQ(log.spec.algorithms[0].id, tcg_id(HashAlg::Sha256));
   const Banks expected = yaml_pcrs(fixture_text("tpm/eventlog_sdboot_fedora37.expected.yaml"));
   ASSERT_EQ(expected.size(), 1u);
-  EXPECT_EQ(expected.at(kAlgSha256).count(12), 1u);
+  EXPECT_EQ(expected.at(tcg_id(HashAlg::Sha256)).count(12), 1u);
   const Banks got = hex_banks(replay(log));
   EXPECT_EQ(got, expected);
-  EXPECT_EQ(got.at(kAlgSha256).at(0),
+  EXPECT_EQ(got.at(tcg_id(HashAlg::Sha256)).at(0),
             "464a812afa3f88d8a5f1fe7e71df41951435ebd05edb742db8c2c0d67d62c0d1");
 }
 
@@ -110,9 +109,9 @@ TEST(TpmEventLog, SpecIdWithVendorData) {
   EXPECT_EQ(log.spec.errata, 0);
   EXPECT_EQ(log.spec.uintn_size, 2);
   ASSERT_EQ(log.spec.algorithms.size(), 2u);
-  EXPECT_EQ(log.spec.algorithms[0].id, kAlgSha1);
+  EXPECT_EQ(log.spec.algorithms[0].id, tcg_id(HashAlg::Sha1));
   EXPECT_EQ(log.spec.algorithms[0].digest_size, 20);
-  EXPECT_EQ(log.spec.algorithms[1].id, kAlgSha256);
+  EXPECT_EQ(log.spec.algorithms[1].id, tcg_id(HashAlg::Sha256));
   EXPECT_EQ(log.spec.algorithms[1].digest_size, 32);
   EXPECT_EQ(hex_encode(log.spec.vendor_info), "deadbeef");
   EXPECT_TRUE(log.events.empty());
@@ -127,16 +126,16 @@ TEST(TpmEventLog, LegacySha1LogMatchesTpm2Tools) {
   EXPECT_EQ(log.events.size(), 17u);
   EXPECT_EQ(log.used_size, 9870u);
   ASSERT_EQ(log.spec.algorithms.size(), 1u);
-  EXPECT_EQ(log.spec.algorithms[0].id, kAlgSha1);
+  EXPECT_EQ(log.spec.algorithms[0].id, tcg_id(HashAlg::Sha1));
   ASSERT_FALSE(log.events.empty());
   EXPECT_EQ(log.events[0].type, 0x8u);  // EV_S_CRTM_VERSION
   EXPECT_EQ(hex_encode(log.events[0].digests[0].value), "c42fedad268200cb1d15f97841c344e79dae3320");
   const Banks expected = yaml_pcrs(fixture_text("tpm/eventlog_sha1_only.expected.yaml"));
   ASSERT_EQ(expected.size(), 1u);
-  ASSERT_EQ(expected.at(kAlgSha1).size(), 8u);
+  ASSERT_EQ(expected.at(tcg_id(HashAlg::Sha1)).size(), 8u);
   const Banks got = hex_banks(replay(log));
   EXPECT_EQ(got, expected);
-  EXPECT_EQ(got.at(kAlgSha1).at(0), "3dcaea25dc86554d94b94aa5bc8f735a49212af8");
+  EXPECT_EQ(got.at(tcg_id(HashAlg::Sha1)).at(0), "3dcaea25dc86554d94b94aa5bc8f735a49212af8");
   EXPECT_EQ(eventlog_to_json(log, false)["format"], "tcg1.2-sha1");
 }
 
@@ -149,7 +148,8 @@ TEST(TpmEventLog, Cos101AmdSevThreeBanks) {
   ASSERT_EQ(banks.size(), 3u);
   for (const auto& [alg, regs] : banks) {
     EXPECT_EQ(regs.count(0), 1u) << alg;
-    for (const auto& [index, value] : regs) EXPECT_EQ(value.size(), alg_digest_size(alg));
+    for (const auto& [index, value] : regs)
+      EXPECT_EQ(value.size(), digest_size(*hash_alg_from_tcg(alg)));
   }
   for (const auto& e : log.events) EXPECT_EQ(e.digests.size(), 3u);
 }
@@ -173,12 +173,12 @@ TEST(TpmEventLog, JsonNamesPcrsAndEventTypes) {
 }
 
 TEST(TpmEventLog, Names) {
-  EXPECT_EQ(alg_name(kAlgSha1), "sha1");
-  EXPECT_EQ(alg_name(kAlgSha256), "sha256");
-  EXPECT_EQ(alg_name(kAlgSha384), "sha384");
-  EXPECT_EQ(alg_name(kAlgSha512), "sha512");
-  EXPECT_EQ(alg_name(kAlgSm3_256), "sm3_256");
-  EXPECT_EQ(alg_name(0x99), "");
+  EXPECT_EQ(hash_alg_name(*hash_alg_from_tcg(0x0004)), "sha1");
+  EXPECT_EQ(hash_alg_name(*hash_alg_from_tcg(0x000B)), "sha256");
+  EXPECT_EQ(hash_alg_name(*hash_alg_from_tcg(0x000C)), "sha384");
+  EXPECT_EQ(hash_alg_name(*hash_alg_from_tcg(0x000D)), "sha512");
+  EXPECT_EQ(hash_alg_name(*hash_alg_from_tcg(0x0012)), "sm3_256");
+  EXPECT_FALSE(hash_alg_from_tcg(0x99).has_value());
   EXPECT_EQ(event_type_name(0x3), "EV_NO_ACTION");
   EXPECT_EQ(event_type_name(0x4), "EV_SEPARATOR");
   EXPECT_EQ(event_type_name(0xD), "EV_IPL");

@@ -8,7 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
-#include "providers/os/posix_os.h"
+#include "common/os/posix_os.h"
 
 namespace attest::cli {
 namespace {
@@ -22,7 +22,8 @@ struct CliRun {
 };
 
 CliRun inspect(std::vector<std::string> args) {
-  PosixOs os;
+  SystemClock clock;
+  PosixOs os{clock};
   std::ostringstream out, err;
   Context ctx{os, out, err, {}};
   args.insert(args.begin(), {"attest-cli", "inspect"});

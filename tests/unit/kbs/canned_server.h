@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace attest::kbs::testing {
+namespace attest::http::testing {
 
 class CannedServer {
  public:
@@ -116,4 +116,4 @@ class CannedServer {
   std::thread thread_;
 };
 
-}  // namespace attest::kbs::testing
+}  // namespace attest::http::testing

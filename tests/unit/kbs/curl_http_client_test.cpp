@@ -5,16 +5,16 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agent/kbs/http_client.h"
+#include "agent/http/http_client.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/unit/kbs/canned_server.h"
-#include "tests/unit/kbs/fake_clock.h"
 
-namespace attest::kbs {
+namespace attest::http {
 namespace {
 
+using attest::testing::FakeClock;
 using std::chrono::milliseconds;
 using testing::CannedServer;
-using testing::FakeClock;
 
 std::string reply(int status, std::string_view reason, std::string_view body,
                   std::string_view extra_headers = "") {
@@ -204,7 +204,7 @@ TEST_F(CurlHttpClientTest, HeaderInjectionIsRefused) {
 TEST(CurlHttpClientCreate, ValidatesFilesUpFront) {
   HttpOptions missing;
   missing.ca_file = "/nonexistent/ca.pem";
-  auto a = CurlHttpClient::create(missing);
+  auto a = CurlHttpClient::create(missing, attest::testing::real_clock());
   ASSERT_FALSE(a);
   EXPECT_EQ(a.error().code, Code::InvalidArgument);
   EXPECT_EQ(a.error().message, "CA file /nonexistent/ca.pem: No such file or directory");
@@ -214,7 +214,7 @@ TEST(CurlHttpClientCreate, ValidatesFilesUpFront) {
   std::ofstream(path) << "hello\n";
   HttpOptions junk;
   junk.ca_file = path.string();
-  auto b = CurlHttpClient::create(junk);
+  auto b = CurlHttpClient::create(junk, attest::testing::real_clock());
   std::filesystem::remove(path);
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().code, Code::InvalidArgument);
@@ -222,10 +222,10 @@ TEST(CurlHttpClientCreate, ValidatesFilesUpFront) {
 
   HttpOptions half;
   half.client_cert_file = "/etc/hostname";
-  auto c = CurlHttpClient::create(half);
+  auto c = CurlHttpClient::create(half, attest::testing::real_clock());
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, Code::InvalidArgument);
 }
 
 }  // namespace
-}  // namespace attest::kbs
+}  // namespace attest::http

@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "agent/kbs/http_client.h"
+#include "agent/http/http_client.h"
 #include "common/bytes.h"
 #include "providers/provider.h"
 
 namespace attest::kbs::testing {
 
-inline HttpResponse response(long status, std::string body,
-                             std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse r;
+inline http::HttpResponse response(long status, std::string body,
+                                   std::vector<std::pair<std::string, std::string>> headers = {}) {
+  http::HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   r.headers = std::move(headers);
@@ -38,14 +38,14 @@ inline std::string error_body(std::string_view variant, std::string_view detail)
          std::string(variant) + R"(","detail":")" + std::string(detail) + R"("})";
 }
 
-class FakeHttp final : public HttpClient {
+class FakeHttp final : public http::HttpClient {
  public:
-  using Handler = std::function<Result<HttpResponse>(const HttpRequest&)>;
+  using Handler = std::function<Result<http::HttpResponse>(const http::HttpRequest&)>;
   Handler auth;
   Handler attest;
   Handler resource;
 
-  Result<HttpResponse> send(const HttpRequest& r) override {
+  Result<http::HttpResponse> send(const http::HttpRequest& r) override {
     {
       std::lock_guard lock(mu_);
       requests_.push_back(r);
@@ -58,7 +58,7 @@ class FakeHttp final : public HttpClient {
     ++resource_count;
     return resource(r);
   }
-  std::vector<HttpRequest> requests() {
+  std::vector<http::HttpRequest> requests() {
     std::lock_guard lock(mu_);
     return requests_;
   }
@@ -67,7 +67,7 @@ class FakeHttp final : public HttpClient {
 
  private:
   std::mutex mu_;
-  std::vector<HttpRequest> requests_;
+  std::vector<http::HttpRequest> requests_;
 };
 
 class RecordingProvider final : public EvidenceProvider {

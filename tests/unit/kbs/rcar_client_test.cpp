@@ -4,8 +4,8 @@
 
 #include <thread>
 
-#include "agent/crypto/hash.h"
 #include "agent/kbs/wire.h"
+#include "common/digest.h"
 #include "tests/unit/kbs/fake_kbs.h"
 
 namespace attest::kbs {
@@ -23,16 +23,16 @@ constexpr std::string_view kNonce = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8
 class RcarClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    http.auth = [this](const HttpRequest&) -> Result<HttpResponse> {
+    http.auth = [this](const http::HttpRequest&) -> Result<http::HttpResponse> {
       const std::string id = "s" + std::to_string(http.auth_count.load());
       return response(
           200, R"({"nonce":")" + std::string(kNonce) + R"(","extra-params":""})",
           {{"set-cookie", "kbs-session-id=" + id + "; Expires=Sat, 28 Nov 2026 10:00:00 GMT"}});
     };
-    http.attest = [this](const HttpRequest&) -> Result<HttpResponse> {
+    http.attest = [this](const http::HttpRequest&) -> Result<http::HttpResponse> {
       return response(200, R"({"token":")" + make_token(now + 300) + R"("})");
     };
-    http.resource = [](const HttpRequest&) -> Result<HttpResponse> {
+    http.resource = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
       return response(401, error_body("TokenNotFound", "Attestation Token not found"));
     };
   }
@@ -44,14 +44,14 @@ class RcarClientTest : public ::testing::Test {
     return o;
   }
 
-  std::vector<HttpRequest> requests_to(std::string_view path) {
-    std::vector<HttpRequest> out;
+  std::vector<http::HttpRequest> requests_to(std::string_view path) {
+    std::vector<http::HttpRequest> out;
     for (auto& r : http.requests())
       if (r.url.find(path) != std::string::npos) out.push_back(r);
     return out;
   }
 
-  static std::optional<std::string> header(const HttpRequest& r, std::string_view name) {
+  static std::optional<std::string> header(const http::HttpRequest& r, std::string_view name) {
     for (const auto& [k, v] : r.headers)
       if (k == name) return v;
     return std::nullopt;
@@ -96,7 +96,7 @@ TEST_F(RcarClientTest, HandshakeSendsTheProtocolMessages) {
       R"(","tee-pubkey":{"alg":"ECDH-ES+A256KW","crv":"P-256","kty":"EC","x":")" +
       jwk.at("x").get<std::string>() + R"(","y":")" + jwk.at("y").get<std::string>() + R"("}})";
   ASSERT_EQ(provider.seen.size(), 1u);
-  EXPECT_EQ(provider.seen[0], crypto::digest(crypto::HashAlg::Sha384, as_bytes(canonical)));
+  EXPECT_EQ(provider.seen[0], digest(HashAlg::Sha384, as_bytes(canonical)).value());
   EXPECT_EQ(body.at("tee-evidence").at("primary_evidence").at("report_data"),
             base64_encode(provider.seen[0]));
 }
@@ -114,7 +114,7 @@ TEST_F(RcarClientTest, InitDataAndRsaKey) {
 }
 
 TEST_F(RcarClientTest, SelectedHashAlgorithmIsUsed) {
-  http.auth = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.auth = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(200, R"({"nonce":"n","extra-params":{"selected-hash-algorithm":"sha512"}})",
                     {{"set-cookie", "kbs-session-id=x"}});
   };
@@ -138,18 +138,18 @@ TEST_F(RcarClientTest, DeviceEvidenceIsBoundIntoTheCpuEvidence) {
   const std::string device_canonical =
       R"({"nonce":")" + std::string(kNonce) + R"(","tee-pubkey":)" + jwk_canonical + "}";
   ASSERT_EQ(device.seen.size(), 1u);
-  EXPECT_EQ(device.seen[0], crypto::digest(crypto::HashAlg::Sha384, as_bytes(device_canonical)));
+  EXPECT_EQ(device.seen[0], digest(HashAlg::Sha384, as_bytes(device_canonical)).value());
   const std::string additional = body.at("tee-evidence").at("additional_evidence");
   EXPECT_EQ(json::parse(additional),
             (json{{"tpm", {{"svn", "1"}, {"report_data", base64_encode(device.seen[0])}}}}));
   const std::string cpu_canonical = R"({"additional-evidence":)" + json(additional).dump() +
                                     R"(,"nonce":")" + std::string(kNonce) + R"(","tee-pubkey":)" +
                                     jwk_canonical + "}";
-  EXPECT_EQ(provider.seen.at(0), crypto::digest(crypto::HashAlg::Sha384, as_bytes(cpu_canonical)));
+  EXPECT_EQ(provider.seen.at(0), digest(HashAlg::Sha384, as_bytes(cpu_canonical)).value());
 }
 
 TEST_F(RcarClientTest, VersionMismatchQuotesTheKbs) {
-  http.auth = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.auth = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(
         401, error_body("AttestationError",
                         "Attestation error: RCAR handshake Auth failed: KBS Client "
@@ -167,7 +167,7 @@ TEST_F(RcarClientTest, VersionMismatchQuotesTheKbs) {
 }
 
 TEST_F(RcarClientTest, AttestationRefused) {
-  http.attest = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.attest = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(
         401, error_body("AttestationError", "Attestation error: RCAR handshake Attest failed"));
   };
@@ -181,7 +181,7 @@ TEST_F(RcarClientTest, AttestationRefused) {
 }
 
 TEST_F(RcarClientTest, AuthWithoutCookieOrWithHostileCookie) {
-  http.auth = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.auth = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(200, R"({"nonce":"n","extra-params":""})",
                     {{"set-cookie", "kbs-session-id=a\"b; Expires=x"}, {"set-cookie", "other=1"}});
   };
@@ -211,7 +211,7 @@ TEST_F(RcarClientTest, StatusMapping) {
        "KBS /auth: unexpected KBS answer 418 PluginNotFound: Plugin x not found"},
   };
   for (const auto& c : cases) {
-    http.auth = [&c](const HttpRequest&) -> Result<HttpResponse> {
+    http.auth = [&c](const http::HttpRequest&) -> Result<http::HttpResponse> {
       auto r = response(c.status, c.status >= 429 && c.status != 418
                                       ? ""
                                       : error_body("PluginNotFound", "Plugin x not found"));
@@ -227,7 +227,7 @@ TEST_F(RcarClientTest, StatusMapping) {
 }
 
 TEST_F(RcarClientTest, TransportErrorsPassThrough) {
-  http.auth = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.auth = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return fail(Code::DeadlineExceeded, "POST https://kbs.test:8080/kbs/v0/auth: timed out");
   };
   KbsClient client(http, provider, options());
@@ -260,7 +260,7 @@ TEST_F(RcarClientTest, TokenIsCachedUntilNearExpiry) {
 TEST_F(RcarClientTest, ResourceReattestsOnStaleSessionThenReachesDecryption) {
   KbsClient client(http, provider, options());
   ASSERT_TRUE(client.attest());  // session s1 cached
-  http.resource = [](const HttpRequest& r) -> Result<HttpResponse> {
+  http.resource = [](const http::HttpRequest& r) -> Result<http::HttpResponse> {
     if (header(r, "Cookie") == "kbs-session-id=s1")
       return response(401, error_body("TokenNotFound", "Attestation Token not found"));
     return response(200,
@@ -281,7 +281,7 @@ TEST_F(RcarClientTest, ResourceReattestsOnStaleSessionThenReachesDecryption) {
 }
 
 TEST_F(RcarClientTest, TokenRejectedThreeTimes) {
-  http.resource = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.resource = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(401, error_body("TokenVerifierError", "Token Verifier error"));
   };
   KbsClient client(http, provider, options());
@@ -296,7 +296,7 @@ TEST_F(RcarClientTest, TokenRejectedThreeTimes) {
 }
 
 TEST_F(RcarClientTest, PolicyDenyOnAFreshSessionIsFinal) {
-  http.resource = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.resource = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(401, error_body("PolicyDeny", "Access denied by policy"));
   };
   KbsClient client(http, provider, options());
@@ -316,7 +316,7 @@ TEST_F(RcarClientTest, PolicyDenyOnAFreshSessionIsFinal) {
 }
 
 TEST_F(RcarClientTest, ResourceStatusMapping) {
-  http.resource = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.resource = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(404, error_body("PluginNotFound", "Plugin resource not found"));
   };
   KbsClient client(http, provider, options());
@@ -326,13 +326,13 @@ TEST_F(RcarClientTest, ResourceStatusMapping) {
   EXPECT_EQ(nf.error().message,
             "KBS resource default/key/1: 404 PluginNotFound: Plugin resource not found (no such "
             "plugin or path; is --url the KBS base URL?)");
-  http.resource = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.resource = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(401, error_body("JweError", "JWE failed"));
   };
   auto jwe = client.get_resource(uri);
   ASSERT_FALSE(jwe);
   EXPECT_EQ(jwe.error().code, Code::Unsupported);
-  http.resource = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.resource = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     auto r = response(500, "");
     r.attempts = 4;
     return r;
@@ -372,7 +372,7 @@ TEST_F(RcarClientTest, PassportWithAGivenTokenDoesNotRetry) {
 }
 
 TEST_F(RcarClientTest, ConcurrentCallersShareOneHandshake) {
-  http.resource = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.resource = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(200, "not a jwe");
   };
   KbsClient client(http, provider, options());
@@ -391,7 +391,7 @@ TEST_F(RcarClientTest, ConcurrentCallersShareOneHandshake) {
 }
 
 TEST_F(RcarClientTest, TokenThatIsNotAJwt) {
-  http.attest = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.attest = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(200, R"({"token":"not-a-jwt"})");
   };
   KbsClient client(http, provider, options());

@@ -1,15 +1,15 @@
-#include "agent/kbs/retry.h"
+#include "agent/http/retry.h"
 
 #include <gtest/gtest.h>
 
-#include "agent/kbs/http_client.h"
-#include "tests/unit/kbs/fake_clock.h"
+#include "agent/http/http_client.h"
+#include "tests/fakes/fake_clock.h"
 
-namespace attest::kbs {
+namespace attest::http {
 namespace {
 
+using attest::testing::FakeClock;
 using std::chrono::milliseconds;
-using testing::FakeClock;
 
 TEST(Backoff, FullJitterDoublesUpToTheCap) {
   RetryPolicy p;
@@ -156,4 +156,4 @@ TEST(HttpScheme, PlainHttpNeedsTheFlag) {
 }
 
 }  // namespace
-}  // namespace attest::kbs
+}  // namespace attest::http

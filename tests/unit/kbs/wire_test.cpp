@@ -32,17 +32,25 @@ TEST(Wire, TrusteeChallenge) {
 TEST(Wire, SelectedHashAlgorithm) {
   auto c = parse_challenge(R"({"nonce":"n","extra-params":{"selected-hash-algorithm":"SHA512"}})");
   ASSERT_TRUE(c);
-  EXPECT_EQ(c->selected, crypto::HashAlg::Sha512);
+  EXPECT_EQ(c->selected, HashAlg::Sha512);
   auto s256 =
       parse_challenge(R"({"nonce":"n","extra-params":{"selected-hash-algorithm":"sha256"}})");
   ASSERT_TRUE(s256);
-  EXPECT_EQ(s256->selected, crypto::HashAlg::Sha256);
+  EXPECT_EQ(s256->selected, HashAlg::Sha256);
   auto md5 = parse_challenge(R"({"nonce":"n","extra-params":{"selected-hash-algorithm":"md5"}})");
   ASSERT_FALSE(md5);
   EXPECT_EQ(md5.error().code, Code::Unsupported);
   EXPECT_EQ(md5.error().message,
             "KBS /auth response: the KBS selected hash algorithm 'md5', which is not one we "
             "offered (sha256, sha384, sha512)");
+  // Known to the program (TPM banks, event logs) but never offered to a KBS.
+  for (const char* known : {"sha1", "sm3_256"}) {
+    auto r =
+        parse_challenge(std::string(R"({"nonce":"n","extra-params":{"selected-hash-algorithm":")") +
+                        known + "\"}}");
+    ASSERT_FALSE(r) << known;
+    EXPECT_EQ(r.error().code, Code::Unsupported) << known;
+  }
   auto hostile =
       parse_challenge("{\"nonce\":\"n\",\"extra-params\":{\"selected-hash-algorithm\":\"\\u0007" +
                       std::string(100, 'x') + "\"}}");

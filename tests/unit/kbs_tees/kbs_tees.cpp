@@ -4,8 +4,9 @@
 
 #include <chrono>
 
-#include "agent/kbs/http_client.h"
+#include "agent/http/http_client.h"
 #include "agent/kbs/rcar_client.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_kbs.h"
 
 namespace attest::testing {
@@ -32,11 +33,11 @@ Result<Evidence> TamperingProvider::get_evidence(ByteView report_data) {
 
 Result<std::string> attest_in_process(EvidenceProvider& provider, const std::string& url) {
   bypass_proxy_for_loopback();
-  kbs::HttpOptions h;
+  http::HttpOptions h;
   h.allow_insecure_http = true;
   h.retry.max_attempts = 1;
   h.overall_timeout = std::chrono::seconds(10);
-  auto http = kbs::CurlHttpClient::create(h);
+  auto http = http::CurlHttpClient::create(h, real_clock());
   if (!http) return std::unexpected(std::move(http.error()));
   kbs::KbsClientOptions opts;
   opts.base_url = url;

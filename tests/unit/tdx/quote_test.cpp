@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "providers/eventlog/digest.h"
+#include "common/digest.h"
 #include "tests/fakes/fixture_data.h"
 
 namespace attest::tdx {
@@ -59,7 +59,7 @@ void expect_common(const Quote& q, bool counting_auth_data = true) {
   // The QE binds the attestation key: REPORTDATA = SHA-256(att_key || auth data) || 32 zeros.
   Bytes bound(q.attestation_key.begin(), q.attestation_key.end());
   bound.insert(bound.end(), q.qe_auth_data.begin(), q.qe_auth_data.end());
-  auto h = eventlog::digest_of(eventlog::kAlgSha256, bound);
+  auto h = digest(HashAlg::Sha256, bound);
   ASSERT_TRUE(h);
   EXPECT_EQ(hex_encode(ByteView(q.qe_report.report_data).first(32)), hex_encode(*h));
   EXPECT_EQ(hex_encode(ByteView(q.qe_report.report_data).subspan(32)), std::string(64, '0'));

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "providers/eventlog/digest.h"
+#include "common/digest.h"
 #include "tests/fakes/fixture_data.h"
 
 namespace attest::tdx {
@@ -53,8 +53,8 @@ TEST(TdReport, HashesOfTeeTcbInfoAndTdInfoMatch) {
   const Bytes data = fixture_bytes(kFixture);
   auto r = parse_tdreport(data);
   ASSERT_TRUE(r) << r.error().to_string();
-  auto tcb = eventlog::digest_of(eventlog::kAlgSha384, ByteView(data).subspan(256, 239));
-  auto info = eventlog::digest_of(eventlog::kAlgSha384, ByteView(data).subspan(512, 512));
+  auto tcb = digest(HashAlg::Sha384, ByteView(data).subspan(256, 239));
+  auto info = digest(HashAlg::Sha384, ByteView(data).subspan(512, 512));
   ASSERT_TRUE(tcb);
   ASSERT_TRUE(info);
   EXPECT_EQ(hex_encode(*tcb), hex_of(r->tee_tcb_info_hash));

@@ -1,17 +1,20 @@
-// Internal to agent/crypto: owning pointers for OpenSSL objects and the error-queue reader.
+// Owning pointers for OpenSSL objects and the error-queue reader.
 #pragma once
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/x509.h>
 
 #include <memory>
 #include <string>
 
-namespace attest::crypto {
+namespace attest {
 
 template <auto Free>
 struct OsslDeleter {
@@ -33,6 +36,10 @@ using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, OsslDeleter<EVP_CIPHER_CTX_
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, OsslDeleter<EVP_MD_CTX_free>>;
 using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, OsslDeleter<OSSL_PARAM_BLD_free>>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, OsslDeleter<OSSL_PARAM_free>>;
+using MdPtr = std::unique_ptr<EVP_MD, OsslDeleter<EVP_MD_free>>;
+using X509Ptr = std::unique_ptr<X509, OsslDeleter<X509_free>>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OsslDeleter<ECDSA_SIG_free>>;
+using Asn1TypePtr = std::unique_ptr<ASN1_TYPE, OsslDeleter<ASN1_TYPE_free>>;
 
 // Drains the thread's OpenSSL error queue; returns the first reason, or "unknown error".
 // The reason strings name algorithms and checks, never key material.
@@ -44,4 +51,4 @@ inline std::string ossl_error() {
   return reason != nullptr ? reason : "error " + std::to_string(e);
 }
 
-}  // namespace attest::crypto
+}  // namespace attest

@@ -1,34 +1,9 @@
-#include "agent/kbs/retry.h"
+#include "agent/http/retry.h"
 
 #include <algorithm>
 #include <cstdint>
-#include <mutex>
-#include <random>
-#include <thread>
 
-namespace attest::kbs {
-namespace {
-
-class SystemClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
-  void sleep_for(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
-  double random_unit() override {
-    std::lock_guard lock(mu_);
-    return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-  }
-
- private:
-  std::mutex mu_;
-  std::mt19937_64 rng_{std::random_device{}()};
-};
-
-}  // namespace
-
-Clock& system_clock() {
-  static SystemClock clock;
-  return clock;
-}
+namespace attest::http {
 
 std::chrono::milliseconds backoff_delay(const RetryPolicy& p, int failures, double unit) {
   const std::int64_t cap = p.max_backoff.count();
@@ -54,4 +29,4 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
   return std::chrono::seconds(std::min(n, kSaturate));
 }
 
-}  // namespace attest::kbs
+}  // namespace attest::http

@@ -1,5 +1,5 @@
 // libcurl behind HttpClient. The only file that includes <curl/curl.h>.
-#include "agent/kbs/http_client.h"
+#include "agent/http/http_client.h"
 
 #include <curl/curl.h>
 #include <openssl/pem.h>
@@ -12,7 +12,9 @@
 #include <cstring>
 #include <mutex>
 
-namespace attest::kbs {
+#include "common/ossl.h"
+
+namespace attest::http {
 namespace {
 
 using std::chrono::milliseconds;
@@ -25,15 +27,8 @@ struct CurlEasyDeleter {
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, SlistDeleter>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
 Result<void> global_init() {
   static std::once_flag once;
@@ -58,7 +53,7 @@ std::string_view trim(std::string_view s) {
 
 Result<std::vector<X509Ptr>> load_ca_file(const std::string& path) {
   errno = 0;
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_file(path.c_str(), "r"));
+  BioPtr bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) {
     const int err = errno;
     return fail(Code::InvalidArgument,
@@ -73,7 +68,7 @@ Result<std::vector<X509Ptr>> load_ca_file(const std::string& path) {
 
 Result<void> check_readable(const std::string& path, std::string_view what) {
   errno = 0;
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_file(path.c_str(), "r"));
+  BioPtr bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) {
     const int err = errno;
     return fail(
@@ -375,4 +370,4 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   return r;
 }
 
-}  // namespace attest::kbs
+}  // namespace attest::http

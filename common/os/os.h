@@ -1,22 +1,40 @@
-// The narrow OS seam: every hardware and filesystem touch of the providers goes through here
-// (open, read, write, close, ioctl, mkdir/rmdir of configfs entries, existence checks, clock).
-// main() builds PosixOs; tests put faithful fakes of the kernel ABI behind the same interface
-// (tests/fakes/). There is deliberately no global default instance.
+// The narrow OS seam of the whole process: every hardware and filesystem touch goes through here
+// (open, read, write, close, ioctl, mkdir/rmdir of configfs entries, stat, rename, unlink,
+// fsync, ownership) and so does time (clock()). main() builds PosixOs; tests put faithful fakes
+// of the kernel ABI behind the same interface (tests/fakes/). There is deliberately no global
+// default instance.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <utility>
 
 #include "common/bytes.h"
 #include "common/error.h"
+#include "common/os/clock.h"
 
 namespace attest {
 
 class Os;
+
+// What stat(2) tells that our code decides on.
+struct FileStat {
+  mode_t mode = 0;  // type and permission bits (st_mode)
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::uint64_t size = 0;
+  std::uint64_t device = 0;  // st_dev
+  std::uint64_t inode = 0;   // st_ino
+  bool is_regular() const;
+  bool is_directory() const;
+  bool is_symlink() const;
+  mode_t permissions() const { return mode & 07777; }
+};
 
 // An open file handle owned by one Os. Closing through Os::close() reports the close error
 // (configfs commits binary attributes there); the destructor closes quietly as a last resort.
@@ -65,8 +83,28 @@ class Os {
   [[nodiscard]] virtual Result<void> rmdir(const std::filesystem::path& p) = 0;
   // True if the path exists (file, directory or device); used for feature detection.
   virtual bool exists(const std::filesystem::path& p) = 0;
-  virtual std::chrono::steady_clock::time_point now() = 0;
-  virtual void sleep_for(std::chrono::milliseconds d) = 0;
+  // The process's one clock (time, sleeps, jitter).
+  virtual Clock& clock() = 0;
+
+  // --- Files that the agent writes (secrets, logs) and reads (configuration) ---
+  // The verbs below answer Unsupported unless an Os implements them (PosixOs does; the kernel-
+  // ABI fakes need not).
+  // open(2) with O_CREAT or O_TMPFILE in `flags` and this mode (O_CLOEXEC added).
+  [[nodiscard]] virtual Result<Fd> create(const std::filesystem::path& p, int flags, mode_t mode);
+  [[nodiscard]] virtual Result<FileStat> stat(const std::filesystem::path& p);
+  // Does not follow a symlink at the last component.
+  [[nodiscard]] virtual Result<FileStat> lstat(const std::filesystem::path& p);
+  [[nodiscard]] virtual Result<FileStat> fstat(const Fd& fd);
+  [[nodiscard]] virtual Result<void> rename(const std::filesystem::path& from,
+                                            const std::filesystem::path& to);
+  [[nodiscard]] virtual Result<void> unlink(const std::filesystem::path& p);
+  [[nodiscard]] virtual Result<void> fsync(const Fd& fd);
+  [[nodiscard]] virtual Result<void> fchmod(const Fd& fd, mode_t mode);
+  // nullopt leaves that id unchanged.
+  [[nodiscard]] virtual Result<void> fchown(const Fd& fd, std::optional<uid_t> owner,
+                                            std::optional<gid_t> group);
+  // Gives an O_TMPFILE file a name (linkat through /proc/self/fd); EEXIST if `p` exists.
+  [[nodiscard]] virtual Result<void> link_fd(const Fd& fd, const std::filesystem::path& p);
 
  protected:
   friend class Fd;
@@ -93,8 +131,24 @@ class ForwardingOs : public Os {
   Result<void> mkdir(const std::filesystem::path& p) override { return target_.mkdir(p); }
   Result<void> rmdir(const std::filesystem::path& p) override { return target_.rmdir(p); }
   bool exists(const std::filesystem::path& p) override { return target_.exists(p); }
-  std::chrono::steady_clock::time_point now() override { return target_.now(); }
-  void sleep_for(std::chrono::milliseconds d) override { target_.sleep_for(d); }
+  Clock& clock() override { return target_.clock(); }
+  Result<Fd> create(const std::filesystem::path& p, int flags, mode_t mode) override;
+  Result<FileStat> stat(const std::filesystem::path& p) override { return target_.stat(p); }
+  Result<FileStat> lstat(const std::filesystem::path& p) override { return target_.lstat(p); }
+  Result<FileStat> fstat(const Fd& fd) override { return target_.fstat(fd); }
+  Result<void> rename(const std::filesystem::path& from, const std::filesystem::path& to) override {
+    return target_.rename(from, to);
+  }
+  Result<void> unlink(const std::filesystem::path& p) override { return target_.unlink(p); }
+  Result<void> fsync(const Fd& fd) override { return target_.fsync(fd); }
+  Result<void> fchmod(const Fd& fd, mode_t mode) override { return target_.fchmod(fd, mode); }
+  Result<void> fchown(const Fd& fd, std::optional<uid_t> owner,
+                      std::optional<gid_t> group) override {
+    return target_.fchown(fd, owner, group);
+  }
+  Result<void> link_fd(const Fd& fd, const std::filesystem::path& p) override {
+    return target_.link_fd(fd, p);
+  }
 
  protected:
   void close_quietly(int handle) noexcept override;
@@ -110,11 +164,15 @@ class ForwardingOs : public Os {
 // silent truncation.
 [[nodiscard]] Result<Bytes> read_file(Os& os, const std::filesystem::path& p,
                                       std::size_t max_size = 16u << 20);
+// The same from an open descriptor, to its end.
+[[nodiscard]] Result<Bytes> read_all(Os& os, const Fd& fd, std::size_t max_size);
 // Reads a small text attribute (configfs `provider`, `generation`) and strips trailing newlines.
 [[nodiscard]] Result<std::string> read_text(Os& os, const std::filesystem::path& p);
 // One open/write/close, checking the close result (configfs binary attributes commit there).
 [[nodiscard]] Result<void> write_file_once(Os& os, const std::filesystem::path& p, ByteView data);
 // Writes all bytes, looping over short writes.
 [[nodiscard]] Result<void> write_all(Os& os, const Fd& fd, ByteView data);
+// fsync of a directory, so that a rename or link in it survives a crash.
+[[nodiscard]] Result<void> fsync_directory(Os& os, const std::filesystem::path& dir);
 
 }  // namespace attest

@@ -1,5 +1,5 @@
-// Retry policy for KBS HTTP requests: exponential backoff with full jitter, Retry-After, and an
-// overall deadline. Pure logic over an injectable Clock, so unit tests never sleep.
+// Retry policy for HTTP requests: exponential backoff with full jitter, Retry-After, and an
+// overall deadline. Pure logic over the injected Clock, so unit tests never sleep.
 #pragma once
 
 #include <chrono>
@@ -8,22 +8,9 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/os/clock.h"
 
-namespace attest::kbs {
-
-// Time and randomness for the retry loop. The real one uses steady_clock, this_thread::sleep_for
-// and a PRNG; tests substitute a fake that records sleeps and advances time.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual std::chrono::steady_clock::time_point now() = 0;
-  virtual void sleep_for(std::chrono::milliseconds d) = 0;
-  // Uniform in [0, 1): the jitter factor.
-  virtual double random_unit() = 0;
-};
-
-// The process-wide real clock (thread-safe).
-Clock& system_clock();
+namespace attest::http {
 
 struct RetryPolicy {
   int max_attempts = 4;  // total tries of one request, the first included
@@ -76,4 +63,4 @@ Result<T> run_with_retries(const RetryPolicy& policy, Clock& clock,
   }
 }
 
-}  // namespace attest::kbs
+}  // namespace attest::http

@@ -1,4 +1,4 @@
-// The one HTTP client of the project: a libcurl wrapper for the KBS protocol.
+// The one HTTP client of the project: a libcurl wrapper for the KBS protocol and the Azure IMDS.
 //
 // Security defaults: TLS peer and host verification are always on; plain http:// is refused
 // unless allow_insecure_http is set; redirects are never followed; only http/https are spoken.
@@ -24,10 +24,10 @@
 #include <utility>
 #include <vector>
 
-#include "agent/kbs/retry.h"
+#include "agent/http/retry.h"
 #include "common/error.h"
 
-namespace attest::kbs {
+namespace attest::http {
 
 struct HttpOptions {
   // Extra trusted root(s), PEM. They are ADDED to the system trust store (like guest-components'
@@ -88,8 +88,8 @@ bool is_retryable_status(long status);
 class CurlHttpClient final : public HttpClient {
  public:
   // Validates the options and loads the CA file once (so a bad --cert-file fails early).
-  [[nodiscard]] static Result<std::unique_ptr<CurlHttpClient>> create(
-      HttpOptions options, Clock& clock = system_clock());
+  [[nodiscard]] static Result<std::unique_ptr<CurlHttpClient>> create(HttpOptions options,
+                                                                      Clock& clock);
   ~CurlHttpClient() override;
   CurlHttpClient(const CurlHttpClient&) = delete;
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
@@ -104,4 +104,4 @@ class CurlHttpClient final : public HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace attest::kbs
+}  // namespace attest::http
