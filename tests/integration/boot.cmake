@@ -1,5 +1,5 @@
 # Boot-time integration (packaging/boot): the clevis pin against the test KBS, LUKS bind/unlock
-# on a loop device, the initramfs hook and the attest-fetch@ unit.
+# on a loop device, the initramfs hook, the attest-fetch@ unit, and the pod manifests.
 # Included from tests/CMakeLists.txt (CMAKE_CURRENT_LIST_DIR is tests/integration).
 set(ATTEST_BOOT_TESTS ${CMAKE_CURRENT_LIST_DIR}/boot)
 get_filename_component(ATTEST_PACKAGING_DIR ${CMAKE_CURRENT_LIST_DIR}/../../packaging ABSOLUTE)
@@ -33,3 +33,9 @@ add_test(NAME boot_initramfs_hook
                  ${ATTEST_PACKAGING_DIR}/boot/initramfs-tools/hooks/attest-agent
                  $<TARGET_FILE:attest-cli> ${ATTEST_PACKAGING_DIR}/boot/clevis)
 set_tests_properties(boot_initramfs_hook PROPERTIES TIMEOUT 120 LABELS boot)
+
+add_test(NAME boot_k8s_manifests
+         COMMAND ${ATTEST_KBS_PYTHON} ${ATTEST_BOOT_TESTS}/k8s_manifests_test.py
+                 ${CMAKE_CURRENT_LIST_DIR}/../..)
+set_tests_properties(boot_k8s_manifests PROPERTIES TIMEOUT 60 LABELS boot
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
