@@ -1,12 +1,20 @@
 #include "agent/kbs/resource_uri.h"
 
 #include <array>
+#include <vector>
 
 namespace attest::kbs {
 namespace {
 
 constexpr std::size_t kMaxSegment = 255;
 constexpr std::size_t kMaxQuery = 2048;
+constexpr std::size_t kMaxPluginSegments = 16;
+constexpr std::size_t kMaxPluginName = 64;
+// /kbs/v0/<first segment> names that Trustee routes to itself, not to a plugin
+// (confidential-containers/trustee@78962cd4, kbs/src/api_server.rs `api`): a kbs+ URI naming one
+// would send an attested GET to the protocol or admin endpoints.
+constexpr std::array<std::string_view, 5> kNotPlugins = {"auth", "attest", "attestation-policy",
+                                                         "reference-value", "resource-policy"};
 
 bool is_alnum(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -90,24 +98,82 @@ Result<void> check_authority(std::string_view a, std::string_view uri) {
   return {};
 }
 
+Result<std::string> check_plugin(std::string_view name, std::string_view uri) {
+  auto bad = [&](std::string why) {
+    return fail(Code::InvalidArgument, "resource URI '" + std::string(uri) + "': plugin '" +
+                                           std::string(name) + "' " + why);
+  };
+  if (name.empty())
+    return fail(Code::InvalidArgument, "resource URI '" + std::string(uri) +
+                                           "': kbs+ needs a plugin name, as in kbs+provisioner://");
+  if (name.size() > kMaxPluginName) return bad("is too long");
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+      return bad("may hold only lowercase letters, digits, '_' and '-'");
+  if (name[0] == '_' || name[0] == '-') return bad("must start with a letter or digit");
+  for (std::string_view reserved : kNotPlugins)
+    if (name == reserved) return bad("is a KBS endpoint, not a plugin");
+  return std::string(name);
+}
+
+// Splits "a/b/c" at '/'; at most `max` segments (more is an error naming the expected count).
+Result<std::vector<std::string_view>> split_segments(std::string_view rest, std::size_t max,
+                                                     std::string_view expected,
+                                                     std::string_view uri) {
+  std::vector<std::string_view> segs;
+  while (true) {
+    const auto slash = rest.find('/');
+    if (segs.size() == max) break;
+    segs.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) return segs;
+    rest.remove_prefix(slash + 1);
+  }
+  return fail(Code::InvalidArgument,
+              "resource URI '" + std::string(uri) + "': expected " + std::string(expected));
+}
+
+std::string join(const std::vector<std::string>& segs) {
+  std::string out;
+  for (const auto& s : segs) out += (out.empty() ? "" : "/") + s;
+  return out;
+}
+
 }  // namespace
 
-std::string ResourceUri::path() const { return repository + "/" + type + "/" + tag; }
+std::string ResourceUri::path() const {
+  if (is_resource_plugin()) return repository + "/" + type + "/" + tag;
+  return plugin + ":" + join(plugin_path);
+}
 
 std::string ResourceUri::request_path() const {
-  return "/kbs/v0/resource/" + path() + (query.empty() ? "" : "?" + query);
+  const std::string segments =
+      is_resource_plugin() ? repository + "/" + type + "/" + tag : join(plugin_path);
+  return "/kbs/v0/" + plugin + "/" + segments + (query.empty() ? "" : "?" + query);
 }
 
 std::string ResourceUri::to_string() const {
-  return "kbs://" + authority + "/" + path() + (query.empty() ? "" : "?" + query);
+  const std::string scheme = is_resource_plugin() ? "kbs" : "kbs+" + plugin;
+  const std::string segments =
+      is_resource_plugin() ? repository + "/" + type + "/" + tag : join(plugin_path);
+  return scheme + "://" + authority + "/" + segments + (query.empty() ? "" : "?" + query);
 }
 
 Result<ResourceUri> parse_resource_uri(std::string_view text) {
   ResourceUri uri;
   std::string_view rest = text;
-  constexpr std::string_view kScheme = "kbs://";
-  if (rest.starts_with(kScheme)) {
-    rest.remove_prefix(kScheme.size());
+  const auto scheme_end = rest.find("://");
+  if (scheme_end != std::string_view::npos) {
+    const std::string_view scheme = rest.substr(0, scheme_end);
+    if (scheme.starts_with("kbs+")) {
+      auto plugin = check_plugin(scheme.substr(4), text);
+      if (!plugin) return std::unexpected(std::move(plugin.error()));
+      uri.plugin = std::move(*plugin);
+    } else if (scheme != "kbs") {
+      return fail(Code::InvalidArgument, "resource URI '" + std::string(text) +
+                                             "': only the kbs:// and kbs+<plugin>:// schemes "
+                                             "are supported");
+    }
+    rest.remove_prefix(scheme_end + 3);
     const auto slash = rest.find('/');
     if (slash == std::string_view::npos)
       return fail(Code::InvalidArgument,
@@ -118,37 +184,33 @@ Result<ResourceUri> parse_resource_uri(std::string_view text) {
       uri.authority = std::string(authority);
     }
     rest.remove_prefix(slash + 1);
-  } else if (rest.find("://") != std::string_view::npos) {
-    return fail(Code::InvalidArgument,
-                "resource URI '" + std::string(text) + "': only the kbs:// scheme is supported");
   }
   if (const auto q = rest.find('?'); q != std::string_view::npos) {
     ATTEST_TRY(check_query(rest.substr(q + 1), text));
     uri.query = std::string(rest.substr(q + 1));
     rest = rest.substr(0, q);
   }
-  std::array<std::string_view, 3> segs;
-  std::size_t n = 0;
-  while (true) {
-    const auto slash = rest.find('/');
-    if (n == segs.size())
-      return fail(Code::InvalidArgument,
-                  "resource URI '" + std::string(text) +
-                      "': expected exactly three segments repository/type/tag");
-    segs[n++] = rest.substr(0, slash);
-    if (slash == std::string_view::npos) break;
-    rest.remove_prefix(slash + 1);
+  if (!uri.is_resource_plugin()) {
+    auto segs = split_segments(rest, kMaxPluginSegments, "1 to 16 path segments", text);
+    if (!segs) return std::unexpected(std::move(segs.error()));
+    for (std::size_t i = 0; i < segs->size(); ++i) {
+      ATTEST_TRY(check_segment((*segs)[i], "segment " + std::to_string(i + 1), text));
+      uri.plugin_path.emplace_back((*segs)[i]);
+    }
+    return uri;
   }
-  if (n != segs.size())
+  constexpr std::string_view kThree = "exactly three segments repository/type/tag";
+  auto segs = split_segments(rest, 3, kThree, text);
+  if (!segs) return std::unexpected(std::move(segs.error()));
+  if (segs->size() != 3)
     return fail(Code::InvalidArgument,
-                "resource URI '" + std::string(text) +
-                    "': expected exactly three segments repository/type/tag");
-  ATTEST_TRY(check_segment(segs[0], "repository", text));
-  ATTEST_TRY(check_segment(segs[1], "type", text));
-  ATTEST_TRY(check_segment(segs[2], "tag", text));
-  uri.repository = std::string(segs[0]);
-  uri.type = std::string(segs[1]);
-  uri.tag = std::string(segs[2]);
+                "resource URI '" + std::string(text) + "': expected " + std::string(kThree));
+  ATTEST_TRY(check_segment((*segs)[0], "repository", text));
+  ATTEST_TRY(check_segment((*segs)[1], "type", text));
+  ATTEST_TRY(check_segment((*segs)[2], "tag", text));
+  uri.repository = std::string((*segs)[0]);
+  uri.type = std::string((*segs)[1]);
+  uri.tag = std::string((*segs)[2]);
   return uri;
 }
 

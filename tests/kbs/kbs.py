@@ -176,6 +176,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not path.startswith("/kbs/v0/"):
             return Reply(404, b"")
         segments = path[len("/kbs/v0/"):].split("/")
+        if segments[0] == "provisioner" and method == "GET":
+            return kbs_protocol.handle_provisioner_get(self.app, segments[1:],
+                                                       self._cookie_session(),
+                                                       self.headers.get("Authorization"))
         if segments[0] != "resource":
             raise KbsError("PluginNotFound", "Plugin %s not found" % segments[0], status=404)
         if endpoint == "resource":
@@ -339,8 +343,14 @@ class KbsServer(http.server.ThreadingHTTPServer):
 
 def _parse_resource(spec: str):
     path, sep, value = spec.partition("=")
-    if not sep or kbs_protocol.resource_path(path.split("/")) is None:
-        raise argparse.ArgumentTypeError("resource must be repo/type/tag=@file or =hex: " + spec)
+    plugin, colon, plugin_path = path.partition(":")
+    if colon and plugin == "provisioner":
+        valid = kbs_protocol.resource_path(plugin_path.split("/")) is not None
+    else:
+        valid = not colon and kbs_protocol.resource_path(path.split("/")) is not None
+    if not sep or not valid:
+        raise argparse.ArgumentTypeError("resource must be [provisioner:]repo/type/tag=@file "
+                                         "or =hex: " + spec)
     if value.startswith("@"):
         with open(value[1:], "rb") as handle:
             return path, handle.read()

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import time
+import tomllib
 
 import kbs_crypto
 import kbs_evidence
@@ -120,7 +121,22 @@ def _parse_attestation(req):
         pubkey = kbs_crypto.typed_tee_pubkey(runtime.get("tee-pubkey"))
     except kbs_crypto.KbsCryptoError as exc:
         raise _attest_error(str(exc)) from exc
-    return runtime["nonce"], pubkey, evidence
+    return runtime["nonce"], pubkey, evidence, _init_data_claims(init_data)
+
+
+def _init_data_claims(init_data):
+    """The init-data TOML's [data] table, as Trustee's AS passes it on as init_data_claims
+    (attestation-service/src/lib.rs parse_init_data @78962cd4). None without init-data."""
+    if init_data is None:
+        return None
+    try:
+        parsed = tomllib.loads(init_data["body"])
+    except tomllib.TOMLDecodeError as exc:
+        raise _attest_error("init-data is not TOML: %s" % exc) from exc
+    data = parsed.get("data", {})
+    if not isinstance(data, dict):
+        raise _attest_error("init-data [data] is not a table")
+    return data
 
 
 def _verify_devices(session, pubkey, additional: str) -> dict:
@@ -142,7 +158,7 @@ def _verify_devices(session, pubkey, additional: str) -> dict:
 def handle_attest(app, session_id, body: bytes) -> Reply:
     if session_id is None:
         raise _attest_error("cookie not found")
-    nonce, pubkey, evidence = _parse_attestation(_parse_json(body))
+    nonce, pubkey, evidence, init_data_claims = _parse_attestation(_parse_json(body))
     session = app.state.session(session_id)
     if session is None:
         raise _attest_error("session not found")
@@ -165,7 +181,8 @@ def handle_attest(app, session_id, body: bytes) -> Reply:
                       "additional-evidence": additional}
     expired = app.state.fire("expired-token", "attest") is not None
     token = kbs_token.issue_token(app.signing_key, session.tee, claims, runtime_claims,
-                                  app.state.token_ttl_s, devices=devices, expired=expired)
+                                  app.state.token_ttl_s, devices=devices, expired=expired,
+                                  init_data_claims=init_data_claims)
     session.token = token
     if session.expire_when_attested:
         session.expires = time.time() - 1
@@ -193,20 +210,52 @@ def _find_token(app, session_id, authorization):
     raise KbsError("TokenNotFound", "Attestation Token not found", cause=cause + " and no bearer")
 
 
-def handle_resource_get(app, segments, session_id, authorization) -> Reply:
+def _verified_claims(app, session_id, authorization, plugin):
     token = _find_token(app, session_id, authorization)
     try:
         claims = kbs_token.verify_token(token, app.trusted_keys)
         pubkey = kbs_token.token_tee_pubkey(claims)
     except kbs_token.TokenError as exc:
         raise KbsError("TokenVerifierError", "Token Verifier error", cause=str(exc)) from exc
-    if not kbs_token.policy_allows(app.state.policy, claims, "resource"):
+    if not kbs_token.policy_allows(app.state.policy, claims, plugin):
         raise KbsError("PolicyDeny", "Access denied by policy", cause="policy " + app.state.policy)
+    return claims, pubkey
+
+
+def handle_resource_get(app, segments, session_id, authorization) -> Reply:
+    _, pubkey = _verified_claims(app, session_id, authorization, "resource")
     path = resource_path(segments)
     data = app.state.resource(path) if path else None
     if data is None:
         raise KbsError("PluginInternalError", "Plugin internal error",
                        cause="resource %s not found" % "/".join(segments))
+    return _encrypted_reply(app, pubkey, path, data)
+
+
+def handle_provisioner_get(app, segments, session_id, authorization) -> Reply:
+    """Trustee's provisioner plugin, GET side (kbs/src/plugins/implementations/provisioner/
+    mod.rs @78962cd4): the init-data claim trustee.kbs.resource must name exactly
+    kbs+provisioner:///<path>, else the plugin fails (401 PluginInternalError)."""
+    claims, pubkey = _verified_claims(app, session_id, authorization, "provisioner")
+    path = "/".join(segments)
+    annotated = claims.get("submods", {}).get("cpu0", {}).get("ear.veraison.annotated-evidence", {})
+    init_data_claims = annotated.get("init_data_claims")
+    if not isinstance(init_data_claims, dict):
+        raise KbsError("PluginInternalError", "Plugin internal error",
+                       cause="provisioner requires init_data for resource access")
+    bound = init_data_claims.get("trustee.kbs.resource")
+    if bound != "kbs+provisioner:///" + path:
+        raise KbsError("PluginInternalError", "Plugin internal error",
+                       cause="init_data resource mismatch: expected kbs+provisioner:///%s, got %s"
+                       % (path, bound))
+    data = app.state.resource("provisioner:" + path)
+    if data is None:
+        raise KbsError("PluginInternalError", "Plugin internal error",
+                       cause="provisioner resource not found: " + path)
+    return _encrypted_reply(app, pubkey, "provisioner:" + path, data)
+
+
+def _encrypted_reply(app, pubkey, path, data) -> Reply:
     try:
         members = kbs_crypto.build_jwe(pubkey, data)
     except (kbs_crypto.KbsCryptoError, KeyError) as exc:

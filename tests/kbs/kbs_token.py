@@ -37,13 +37,14 @@ def public_jwk(key: jwk.JWK) -> dict:
 
 
 def issue_token(key: jwk.JWK, tee: str, tee_claims: dict, runtime_data_claims: dict,
-                ttl_s: int, *, devices=None, now=None, expired=False) -> str:
+                ttl_s: int, *, devices=None, now=None, expired=False,
+                init_data_claims=None) -> str:
     """Sign the EAR payload; expired=True backdates exp beyond the verifier leeway."""
     now = int(time.time()) if now is None else now
     iat = now - ttl_s - 10 * EXP_LEEWAY_S if expired else now
     annotated = {tee: tee_claims, "report_data": tee_claims.get("report_data"),
                  "runtime_data_claims": runtime_data_claims,
-                 "init_data": None, "init_data_claims": None}
+                 "init_data": None, "init_data_claims": init_data_claims}
     submods = {"cpu0": _appraisal(annotated)}
     for index, (name, claims) in enumerate(sorted((devices or {}).items())):
         submods["gpu%d" % index] = _appraisal({name: claims})
