@@ -12,6 +12,9 @@
 #include <cstring>
 #include <mutex>
 
+#include "common/bytes.h"
+#include "common/redact.h"
+
 namespace attest::kbs {
 namespace {
 
@@ -38,7 +41,13 @@ using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 Result<void> global_init() {
   static std::once_flag once;
   static CURLcode rc = CURLE_OK;
-  std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] {
+    // libcurl's OpenSSL backend opens the file named by SSLKEYLOGFILE in curl_global_init and
+    // writes every TLS session secret there; whoever can set our environment could then read
+    // the session cookie and the released secrets off the wire. Never honour it.
+    (void)::unsetenv("SSLKEYLOGFILE");
+    rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+  });
   if (rc != CURLE_OK)
     return fail(Code::Internal, std::string("curl_global_init: ") + curl_easy_strerror(rc));
   return {};
@@ -56,7 +65,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-Result<std::vector<X509Ptr>> load_ca_file(const std::string& path) {
+constexpr long kMaxCaFileBytes = 4l << 20;
+
+struct CaFile {
+  std::string pem;  // the file as read, handed to libcurl as CURLOPT_CAINFO_BLOB
+  std::vector<X509Ptr> certs;
+};
+
+// Read once, when the client is made: a bad --cert-file fails before any network traffic.
+Result<CaFile> load_ca_file(const std::string& path) {
   errno = 0;
   std::unique_ptr<BIO, BioDeleter> bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) {
@@ -64,11 +81,41 @@ Result<std::vector<X509Ptr>> load_ca_file(const std::string& path) {
     return fail(Code::InvalidArgument,
                 "CA file " + path + ": " + (err != 0 ? std::strerror(err) : "cannot open"));
   }
-  std::vector<X509Ptr> certs;
-  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(x);
-  if (certs.empty())
+  CaFile ca;
+  char buf[4096];
+  int n = 0;
+  while ((n = BIO_read(bio.get(), buf, sizeof buf)) > 0) {
+    ca.pem.append(buf, static_cast<std::size_t>(n));
+    if (static_cast<long>(ca.pem.size()) > kMaxCaFileBytes)
+      return fail(Code::InvalidArgument, "CA file " + path + ": larger than 4 MiB");
+  }
+  std::unique_ptr<BIO, BioDeleter> mem(
+      BIO_new_mem_buf(ca.pem.data(), static_cast<int>(ca.pem.size())));
+  if (!mem) return fail(Code::Internal, "CA file " + path + ": out of memory");
+  while (X509* x = PEM_read_bio_X509(mem.get(), nullptr, nullptr, nullptr))
+    ca.certs.emplace_back(x);
+  if (ca.certs.empty())
     return fail(Code::InvalidArgument, "CA file " + path + ": no PEM certificate found");
-  return certs;
+  return ca;
+}
+
+// "sha256//<base64>;sha256//<base64>" for CURLOPT_PINNEDPUBLICKEY; each pin must be the base64
+// of exactly 32 bytes (a "sha256//" prefix, as curl spells it, is accepted).
+Result<std::string> pinned_key_list(const std::vector<std::string>& pins) {
+  std::string list;
+  for (std::string_view pin : pins) {
+    if (pin.starts_with("sha256//")) pin.remove_prefix(8);
+    auto raw = base64_decode(pin);
+    if (!raw || raw->size() != 32)
+      return fail(Code::InvalidArgument,
+                  "--pin-sha256 '" + std::string(pin) +
+                      "': expected the base64 SHA-256 of the server's public key (44 characters, "
+                      "as 'openssl x509 -pubkey | openssl pkey -pubin -outform der | openssl dgst "
+                      "-sha256 -binary | base64' prints it)");
+    if (!list.empty()) list += ';';
+    list += "sha256//" + std::string(pin);
+  }
+  return list;
 }
 
 Result<void> check_readable(const std::string& path, std::string_view what) {
@@ -168,18 +215,21 @@ Result<void> check_url_scheme(std::string_view url, bool allow_insecure_http) {
   if (lower.starts_with("https://")) return {};
   if (lower.starts_with("http://")) {
     if (allow_insecure_http) return {};
-    return fail(Code::InvalidArgument,
-                "refusing plain http:// for " + std::string(url) + "; pass --insecure-http");
+    return fail(Code::InvalidArgument, "refusing plain http:// for " + redact_url_credentials(url) +
+                                           "; pass --insecure-http");
   }
-  return fail(
-      Code::InvalidArgument,
-      "KBS URL must start with https:// (or http:// with --insecure-http): " + std::string(url));
+  return fail(Code::InvalidArgument,
+              "KBS URL must start with https:// (or http:// with --insecure-http): " +
+                  redact_url_credentials(url));
 }
 
 struct CurlHttpClient::Impl {
   HttpOptions options;
   Clock* clock = nullptr;
-  std::vector<X509Ptr> extra_roots;
+  CaFile ca;                // --cert-file, read once
+  std::string pinned_keys;  // CURLOPT_PINNEDPUBLICKEY, empty: none
+  std::mutex cached_mu;     // guards cached
+  CurlEasy cached;          // the easy handle consecutive calls reuse (keeps the connection)
 
   // Adds the --cert-file roots to the store libcurl already filled from the system bundle.
   static CURLcode on_ssl_ctx(CURL*, void* ssl_ctx, void* user) {
@@ -187,12 +237,14 @@ struct CurlHttpClient::Impl {
     X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
     if (store == nullptr) return CURLE_SSL_CERTPROBLEM;
     // OpenSSL >= 1.1.1 accepts a certificate already in the store as success.
-    for (const auto& cert : self->extra_roots)
+    for (const auto& cert : self->ca.certs)
       if (X509_STORE_add_cert(store, cert.get()) != 1) return CURLE_SSL_CACERT_BADFILE;
     return CURLE_OK;
   }
 
   Attempt<HttpResponse> perform(const HttpRequest& req, milliseconds remaining);
+  Attempt<HttpResponse> perform_on(CURL* h, const HttpRequest& req, milliseconds remaining);
+  CURLcode set_tls_options(CURL* h);
   Result<CurlSlist> build_headers(const HttpRequest& req) const;
 };
 
@@ -216,20 +268,61 @@ Result<CurlSlist> CurlHttpClient::Impl::build_headers(const HttpRequest& req) co
   return list;
 }
 
+CURLcode CurlHttpClient::Impl::set_tls_options(CURL* h) {
+  CURLcode rc = CURLE_OK;
+  auto set = [&rc](CURLcode r) {
+    if (rc == CURLE_OK) rc = r;
+  };
+  if (!ca.pem.empty() && !options.trust_system_store) {
+    // The --cert-file roots alone, from memory: no system bundle is parsed, no file re-read.
+    curl_blob blob{ca.pem.data(), ca.pem.size(), CURL_BLOB_NOCOPY};
+    set(curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob));
+    set(curl_easy_setopt(h, CURLOPT_CAINFO, nullptr));
+    set(curl_easy_setopt(h, CURLOPT_CAPATH, nullptr));
+  } else {
+    if (!options.system_ca_file.empty()) {
+      set(curl_easy_setopt(h, CURLOPT_CAINFO, options.system_ca_file.c_str()));
+      set(curl_easy_setopt(h, CURLOPT_CAPATH, nullptr));
+    }
+    if (!ca.certs.empty()) {  // --trust-system-store: the roots are added to the system store
+      set(curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Impl::on_ssl_ctx));
+      set(curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, this));
+    }
+  }
+  if (!pinned_keys.empty()) set(curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, pinned_keys.c_str()));
+  return rc;
+}
+
 Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
                                                     milliseconds remaining) {
-  const std::string what = req.method + " " + req.url;
+  // Reuse the cached handle when no other call holds it: curl_easy_reset() clears the options
+  // but keeps the live connection, the TLS session and the CA store cache.
+  std::unique_lock lock(cached_mu, std::try_to_lock);
+  if (lock.owns_lock() && cached) {
+    curl_easy_reset(cached.get());
+    return perform_on(cached.get(), req, remaining);
+  }
+  CurlEasy easy(curl_easy_init());
+  if (!easy)
+    return {fail(Code::Internal,
+                 req.method + " " + redact_url_credentials(req.url) + ": curl_easy_init failed"),
+            false};
+  auto a = perform_on(easy.get(), req, remaining);
+  if (lock.owns_lock()) cached = std::move(easy);
+  return a;
+}
+
+Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpRequest& req,
+                                                       milliseconds remaining) {
+  const std::string what = req.method + " " + redact_url_credentials(req.url);
   if (remaining <= milliseconds::zero())
     return {fail(Code::DeadlineExceeded, what + ": timed out (overall deadline reached)"), false};
-  CurlEasy easy(curl_easy_init());
-  if (!easy) return {fail(Code::Internal, what + ": curl_easy_init failed"), false};
   auto headers = build_headers(req);
   if (!headers) return {std::unexpected(std::move(headers.error())), false};
 
   Transfer t;
   t.max_body = options.max_response_bytes;
   char errbuf[CURL_ERROR_SIZE] = {};
-  CURL* h = easy.get();
   const auto connect_ms = std::min(options.connect_timeout, remaining).count();
   const auto total_ms = std::min(options.request_timeout, remaining).count();
 
@@ -267,10 +360,7 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
   }
   // An empty proxy string makes libcurl ignore the proxy environment variables too.
   if (!options.use_proxy) set(curl_easy_setopt(h, CURLOPT_PROXY, ""));
-  if (!extra_roots.empty()) {
-    set(curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Impl::on_ssl_ctx));
-    set(curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, this));
-  }
+  set(set_tls_options(h));
   if (!options.client_cert_file.empty()) {
     set(curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM"));
     set(curl_easy_setopt(h, CURLOPT_SSLCERT, options.client_cert_file.c_str()));
@@ -280,7 +370,11 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
     return {fail(Code::Internal, what + ": libcurl option: " + curl_easy_strerror(rc)), false};
 
   rc = curl_easy_perform(h);
-  const std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
+  // The handle outlives this call: nothing may point at this frame's buffers any more.
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+  const std::string detail = redact_url_credentials(
+      errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc)));
   if (rc == CURLE_OK) {
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -298,6 +392,10 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
   if (t.headers_too_large)
     return {fail(Code::Corrupt, what + ": response headers larger than " +
                                     std::to_string(kMaxHeaderBytes) + " bytes"),
+            false};
+  if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+    return {fail(Code::Unavailable,
+                 what + ": TLS: the server's public key matches no --pin-sha256 (" + detail + ")"),
             false};
   if (is_tls_verification_error(rc))
     return {fail(Code::Unavailable, what + ": TLS: certificate verify failed (" + detail +
@@ -341,10 +439,13 @@ Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::create(HttpOptions optio
   ATTEST_TRY(global_init());
   auto impl = std::make_unique<Impl>();
   if (!options.ca_file.empty()) {
-    auto roots = load_ca_file(options.ca_file);
-    if (!roots) return std::unexpected(std::move(roots.error()));
-    impl->extra_roots = std::move(*roots);
+    auto ca = load_ca_file(options.ca_file);
+    if (!ca) return std::unexpected(std::move(ca.error()));
+    impl->ca = std::move(*ca);
   }
+  auto pins = pinned_key_list(options.pinned_sha256);
+  if (!pins) return std::unexpected(std::move(pins.error()));
+  impl->pinned_keys = std::move(*pins);
   if (options.client_cert_file.empty() != options.client_key_file.empty())
     return fail(Code::InvalidArgument,
                 "a client certificate needs its key, and a key its certificate");

@@ -1,6 +1,6 @@
 // KBS resource addresses (kbs-protocol.md §5): `kbs:///repo/type/tag`, `kbs://host:port/repo/
-// type/tag` and the bare `repo/type/tag`, each with an optional `?query` passed through to the
-// KBS (it reaches the resource policy as data.query).
+// type/tag` and the bare `repo/type/tag` or `/repo/type/tag`, each with an optional `?query` passed
+// through to the KBS (it reaches the resource policy as data.query).
 #pragma once
 
 #include <string>
