@@ -24,12 +24,6 @@ struct Context {
   Os& os;
   std::ostream& out;  // binary-safe: commands write raw bytes here
   std::ostream& err;
-  // When >= 0 (main(): 1), write_output() sends to standard output with write(2) on this
-  // descriptor, after flushing `out`: no stdio buffer keeps a copy of a secret.
-  int out_fd = -1;
-  // Set by write_output() when the output (file or stdout) could not be written: run() then
-  // exits kExitOutput, not a code a script would read as a KBS answer.
-  bool output_failed = false;
   ProviderConfig providers;
   // The configuration file read when no --config / ATTEST_CONFIG is given; a missing one is
   // not an error. Empty: none (tests); main() sets config::kDefaultConfigPath.
@@ -37,6 +31,13 @@ struct Context {
   // Filled by run() before the commands declare their options: the file's values become the
   // option defaults, so a flag given on the command line still wins.
   config::AgentConfig config;
+  // Last, so that the brace initialisation {os, out, err, providers} keeps its meaning.
+  // When >= 0 (main(): 1), write_output() sends to standard output with write(2) on this
+  // descriptor, after flushing `out`: no stdio buffer keeps a copy of a secret.
+  int out_fd = -1;
+  // Set by write_output() when the output (file or stdout) could not be written: run() then
+  // exits kExitOutput, not a code a script would read as a KBS answer.
+  bool output_failed = false;
 };
 
 // A subcommand: `setup` declares its options on `sub` and returns the action to run after
