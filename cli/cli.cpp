@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "cli/exit_codes.h"
+#include "common/redact.h"
 
 namespace attest::cli {
 
@@ -91,8 +92,22 @@ std::vector<std::string> rewrite_trustee_args(const std::vector<std::string>& ar
   out.insert(out.end(), leading.begin(), leading.end());
   out.push_back(args[i]);
   out.insert(out.end(), globals.begin(), globals.end());
-  if (args[i] == "get-resource") out.emplace_back("--base64");
-  out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+  if (args[i] != "get-resource") {
+    out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+    return out;
+  }
+  out.emplace_back("--base64");
+  // trustee-attester's --initdata is the TOML text itself (guest-components 060b8d2,
+  // attestation-agent/kbs_protocol/src/bin/trustee-attester/main.rs: `initdata: Option<String>`
+  // handed to add_initdata); ours names a file, so it becomes --initdata-text here.
+  for (std::size_t j = i + 1; j < args.size(); ++j) {
+    if (args[j] == "--initdata")
+      out.emplace_back("--initdata-text");
+    else if (args[j].starts_with("--initdata="))
+      out.push_back("--initdata-text=" + args[j].substr(11));
+    else
+      out.push_back(args[j]);
+  }
   return out;
 }
 
@@ -138,6 +153,18 @@ Result<void> load_context_config(const std::vector<std::string>& args, Context& 
   return {};
 }
 
+Result<void> call_command(const std::function<Result<void>()>& action) noexcept {
+  try {
+    return action();
+  } catch (const std::bad_alloc&) {
+    return fail(Code::Internal, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(Code::Internal, std::string("unexpected exception: ") + e.what());
+  } catch (...) {
+    return fail(Code::Internal, "unexpected exception");
+  }
+}
+
 int run(const std::vector<std::string>& raw_args, Context& ctx) {
   const std::vector<std::string> args = rewrite_trustee_args(raw_args);
   CLI::App app{"attest-cli: hardware evidence and Trustee KBS secrets for confidential VMs",
@@ -146,7 +173,8 @@ int run(const std::vector<std::string>& raw_args, Context& ctx) {
   app.set_version_flag("--version", "attest-cli 0.1.0");
   app.footer(
       "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 no TEE or device error, 4 bad input,\n"
-      "5 network error, 6 attestation refused, 7 access denied. See README.md.");
+      "5 network error, 6 attestation refused, 7 access denied, 8 output not written. See "
+      "README.md.");
   std::string config_path;  // read by load_context_config(); declared here for parsing and help
   app.add_option("--config", config_path,
                  "Configuration file (default " + std::string(config::kDefaultConfigPath) +
@@ -183,7 +211,7 @@ int run(const std::vector<std::string>& raw_args, Context& ctx) {
       app.exit(e, ctx.out, ctx.err);
       return kExitOk;
     }
-    ctx.err << "attest-cli: " << e.what() << "\n";
+    ctx.err << "attest-cli: " << redact_url_credentials(e.what()) << "\n";
     ctx.err << "Run 'attest-cli --help' for usage.\n";
     return kExitUsage;
   }
@@ -197,10 +225,10 @@ int run(const std::vector<std::string>& raw_args, Context& ctx) {
     ctx.err << "attest-cli: no command given\n";
     return kExitUsage;
   }
-  auto result = action();
+  auto result = call_command(action);
   if (!result) {
-    ctx.err << "attest-cli: " << result.error().message << "\n";
-    return exit_code_for(result.error());
+    ctx.err << "attest-cli: " << redact_url_credentials(result.error().message) << "\n";
+    return ctx.output_failed ? kExitOutput : exit_code_for(result.error());
   }
   ctx.out.flush();
   return kExitOk;

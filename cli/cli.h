@@ -31,6 +31,13 @@ struct Context {
   // Filled by run() before the commands declare their options: the file's values become the
   // option defaults, so a flag given on the command line still wins.
   config::AgentConfig config;
+  // Last, so that the brace initialisation {os, out, err, providers} keeps its meaning.
+  // When >= 0 (main(): 1), write_output() sends to standard output with write(2) on this
+  // descriptor, after flushing `out`: no stdio buffer keeps a copy of a secret.
+  int out_fd = -1;
+  // Set by write_output() when the output (file or stdout) could not be written: run() then
+  // exits kExitOutput, not a code a script would read as a KBS answer.
+  bool output_failed = false;
 };
 
 // A subcommand: `setup` declares its options on `sub` and returns the action to run after
@@ -45,7 +52,8 @@ const std::vector<Command>& commands();
 
 // trustee-attester's spelling `attest-cli --url U [--cert-file F] get-resource --path P` puts
 // KBS options before the subcommand. This moves them after it and, for get-resource, adds
-// --base64 (trustee-attester prints the secret base64-encoded). Other argv pass unchanged.
+// --base64 (trustee-attester prints the secret base64-encoded) and turns its --initdata (the
+// TOML text) into our --initdata-text. Other argv pass unchanged.
 std::vector<std::string> rewrite_trustee_args(const std::vector<std::string>& args);
 
 // The configuration file named by the global option `--config PATH` (or `--config=PATH`) placed
@@ -58,6 +66,10 @@ std::optional<std::string> explicit_config_path(const std::vector<std::string>& 
 
 // Parses argv, runs the chosen command, reports an error once on `err` and returns the exit code.
 int run(const std::vector<std::string>& args, Context& ctx);
+
+// Calls a command's action; exceptions stop here. An allocation failure becomes Internal "out of
+// memory" (exit 1, one line) instead of an abort (exit 134).
+[[nodiscard]] Result<void> call_command(const std::function<Result<void>()>& action) noexcept;
 
 // Shared option helpers, so that every command spells and parses them the same way.
 struct TeeOptions {
@@ -82,7 +94,9 @@ void add_report_data_options(CLI::App& sub, ReportDataOptions& opts);
 [[nodiscard]] Result<Evidence> collect_evidence(const TeeOptions& tee,
                                                 const ReportDataOptions& report_data, Context& ctx);
 
-// Writes bytes to `-o PATH` atomically (temp file + rename, mode 0600 unless given) or to out.
+// Writes bytes to `-o PATH` atomically (temp file + rename, mode 0600 unless given) or, for an
+// empty path or '-', to standard output (ctx.out_fd, else ctx.out). A failure sets
+// ctx.output_failed.
 [[nodiscard]] Result<void> write_output(Context& ctx, const std::string& path, ByteView data,
                                         unsigned mode = 0600);
 

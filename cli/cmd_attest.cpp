@@ -3,8 +3,12 @@
 
 #include <ostream>
 
+#include <algorithm>
+
 #include "cli/commands.h"
+#include "cli/deadline.h"
 #include "cli/kbs_options.h"
+#include "cli/output_options.h"
 
 namespace attest::cli {
 namespace {
@@ -17,23 +21,29 @@ struct AttestOptions {
 };
 
 Result<void> run_attest(const AttestOptions& o, Context& ctx) {
+  const Deadline deadline = command_deadline(o.kbs, ctx.os.clock());
   auto client_opts = make_kbs_client_options(o.kbs, ctx);
   if (!client_opts) return std::unexpected(std::move(client_opts.error()));
-  auto http = make_http_client(o.kbs, ctx.os.clock());
+  auto http = make_http_client(o.kbs, deadline, ctx.os.clock());
   if (!http) return std::unexpected(std::move(http.error()));
   auto provider = open_provider(o.tee, ctx);
   if (!provider) return std::unexpected(std::move(provider.error()));
-  kbs::KbsClient client(**http, **provider, std::move(*client_opts));
+  DeadlineProvider bounded(std::move(*provider), deadline);
+  kbs::KbsClient client(**http, bounded, std::move(*client_opts));
   auto creds = client.token();
   if (!creds) return std::unexpected(std::move(creds.error()));
+  // The token line goes out from locked memory (no stdio copy of it either, see write_output).
+  auto line = SecureBuffer::make(creds->token.size() + 1);
+  if (line) {
+    std::copy(creds->token.begin(), creds->token.end(), line->bytes().begin());
+    line->bytes().back() = '\n';
+  }
+  OPENSSL_cleanse(creds->token.data(), creds->token.size());
+  if (!line) return std::unexpected(std::move(line.error()));
   // The key first: a token without its key is useless in passport mode, so write both or fail.
   if (!o.key_out.empty())
     ATTEST_TRY(write_output(ctx, o.key_out, creds->private_key_pem.bytes(), 0600));
-  std::string line = creds->token + "\n";
-  auto written = write_output(ctx, o.output, as_bytes(line), 0600);
-  OPENSSL_cleanse(line.data(), line.size());
-  OPENSSL_cleanse(creds->token.data(), creds->token.size());
-  return written;
+  return write_output(ctx, o.output, line->bytes(), 0600);
 }
 
 }  // namespace
@@ -45,11 +55,12 @@ Command attest_command() {
             add_kbs_connection_options(sub, o->kbs, ctx);
             add_kbs_attestation_options(sub, o->kbs, ctx);
             add_tee_options(sub, o->tee, ctx);
-            sub.add_option("--key-out", o->key_out,
-                           "Also write the TEE private key (PEM, mode 0600) that the token binds, "
-                           "for passport mode (get-resource --token-key)");
-            sub.add_option("-o,--output", o->output,
-                           "Write the token to PATH (atomically, mode 0600) instead of stdout");
+            add_output_option(sub, "--key-out", o->key_out,
+                              "Also write the TEE private key (PEM, mode 0600) that the token "
+                              "binds, for passport mode (get-resource --token-key)");
+            add_output_option(sub, "-o,--output", o->output,
+                              "Write the token to PATH (atomically, mode 0600) instead of stdout "
+                              "('-')");
             sub.footer(kKbsExitCodesHelp);
             return [o, &ctx] { return run_attest(*o, ctx); };
           }};

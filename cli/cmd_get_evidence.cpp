@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/output_options.h"
 
 namespace attest::cli {
 namespace {
@@ -27,8 +28,8 @@ Command get_evidence_command() {
             auto o = std::make_shared<GetEvidenceOptions>();
             add_tee_options(sub, o->tee, ctx);
             add_report_data_options(sub, o->report_data);
-            sub.add_option("-o,--output", o->output,
-                           "Write to PATH (atomically) instead of stdout");
+            add_output_option(sub, "-o,--output", o->output,
+                              "Write to PATH (atomically) instead of stdout");
             return [o, &ctx] { return run_get_evidence(*o, ctx); };
           }};
 }

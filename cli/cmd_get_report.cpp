@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/output_options.h"
 #include "providers/inspect.h"
 
 namespace attest::cli {
@@ -43,8 +44,8 @@ Command get_report_command() {
                            "raw (bytes), hex, base64, or json (the parsed fields)")
                 ->check(CLI::IsMember({"raw", "hex", "base64", "json"}))
                 ->capture_default_str();
-            sub.add_option("-o,--output", o->output,
-                           "Write to PATH (atomically) instead of stdout");
+            add_output_option(sub, "-o,--output", o->output,
+                              "Write to PATH (atomically) instead of stdout");
             return [o, &ctx] { return run_get_report(*o, ctx); };
           }};
 }

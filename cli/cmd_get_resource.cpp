@@ -1,13 +1,16 @@
 // attest-cli get-resource: attest to a Trustee KBS and fetch one secret (kbs:///repo/type/tag),
 // or fetch it with a token obtained earlier (passport mode).
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <ostream>
 
 #include "agent/crypto/tee_key.h"
 #include "agent/kbs/resource_uri.h"
 #include "cli/commands.h"
+#include "cli/deadline.h"
 #include "cli/kbs_options.h"
+#include "cli/output_options.h"
 
 namespace attest::cli {
 namespace {
@@ -16,73 +19,85 @@ struct GetResourceOptions {
   KbsOptions kbs;
   TeeOptions tee;
   std::string uri;
-  std::string path;  // trustee-attester's --path repo/type/tag
+  std::string path;  // trustee-attester's --path: repo/type/tag, /repo/type/tag or kbs://...
   std::string output;
   std::string mode = "0600";
   bool base64 = false;
-  std::string token;
+  bool allow_empty = false;
+  std::string token;  // refused: kept only to explain why
   std::string token_file;
   std::string token_key;
 };
 
-Result<unsigned> parse_mode(std::string_view text) {
-  if (text.empty() || text.size() > 5)
-    return fail(Code::InvalidArgument,
-                "--mode: expected octal like 0400, got '" + std::string(text) + "'");
-  unsigned mode = 0;
-  for (char c : text) {
-    if (c < '0' || c > '7')
-      return fail(Code::InvalidArgument,
-                  "--mode: expected octal like 0400, got '" + std::string(text) + "'");
-    mode = mode * 8 + static_cast<unsigned>(c - '0');
-  }
-  if (mode > 07777)
-    return fail(Code::InvalidArgument, "--mode: " + std::string(text) + " is out of range");
-  return mode;
+// Reads the passport-mode token into locked memory; '-' is standard input.
+Result<SecureBuffer> read_token(const GetResourceOptions& o, Context& ctx) {
+  const std::string path = o.token_file == "-" ? "/dev/stdin" : o.token_file;
+  auto text = read_option_file(ctx, "--token-file", path, 1u << 20);
+  if (!text) return std::unexpected(std::move(text.error()));
+  std::size_t n = text->size();
+  while (n > 0 && ((*text)[n - 1] == '\n' || (*text)[n - 1] == '\r')) --n;
+  auto token = SecureBuffer::copy_of(ByteView(*text).first(n));
+  OPENSSL_cleanse(text->data(), text->size());
+  if (!token) return std::unexpected(std::move(token.error()));
+  if (token->empty())
+    return fail(Code::InvalidArgument, "--token-file " + o.token_file + " is empty");
+  return token;
 }
-
-// Wipes a std::string holding a credential when it goes out of scope.
-struct Wiped {
-  std::string s;
-  ~Wiped() { OPENSSL_cleanse(s.data(), s.size()); }
-};
 
 Result<SecureBuffer> fetch_with_token(const GetResourceOptions& o, const kbs::ResourceUri& uri,
                                       http::HttpClient& http, const std::string& base,
                                       Context& ctx) {
-  Wiped token{o.token};
-  if (!o.token_file.empty()) {
-    auto text = read_option_file(ctx, "--token-file", o.token_file, 1u << 20);
-    if (!text) return std::unexpected(std::move(text.error()));
-    token.s.assign(text->begin(), text->end());
-    OPENSSL_cleanse(text->data(), text->size());
-    while (!token.s.empty() && (token.s.back() == '\n' || token.s.back() == '\r'))
-      token.s.pop_back();
-  }
+  auto token = read_token(o, ctx);
+  if (!token) return std::unexpected(std::move(token.error()));
   auto pem = read_option_file(ctx, "--token-key", o.token_key, 64u << 10);
   if (!pem) return std::unexpected(std::move(pem.error()));
   auto key = crypto::TeeKey::from_pem(to_string(*pem));
   OPENSSL_cleanse(pem->data(), pem->size());
   if (!key) return std::unexpected(std::move(key.error()).with_context("--token-key"));
-  return kbs::get_resource_with_token(http, base, token.s, *key, uri);
+  const auto bytes = token->bytes();
+  return kbs::get_resource_with_token(
+      http, base, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), *key,
+      uri);
 }
 
-Result<void> run_get_resource(const GetResourceOptions& o, Context& ctx) {
+// Standard base64 and a newline (trustee-attester's output), encoded straight into locked memory.
+Result<SecureBuffer> base64_line(ByteView secret) {
+  if (secret.size() > (1u << 30)) return fail(Code::Corrupt, "secret too large to encode");
+  const std::size_t encoded = 4 * ((secret.size() + 2) / 3);
+  auto out = SecureBuffer::make(encoded + 1);  // EVP_EncodeBlock's closing NUL: the newline
+  if (!out) return std::unexpected(std::move(out.error()));
+  EVP_EncodeBlock(out->bytes().data(), secret.data(), static_cast<int>(secret.size()));
+  out->bytes()[encoded] = '\n';
+  return out;
+}
+
+// Everything the command line alone can get wrong, before any device or KBS traffic.
+Result<void> check_options(const GetResourceOptions& o) {
+  if (!o.token.empty())
+    return fail(Code::InvalidArgument,
+                "--token would put the token in the command line, where every user sees it "
+                "(ps, /proc/PID/cmdline); use --token-file PATH, or --token-file - for stdin");
   if (o.uri.empty() == o.path.empty())
     return fail(Code::InvalidArgument,
                 "give the resource either as kbs:///repo/type/tag or with --path");
-  if (!o.token_key.empty() && o.token.empty() && o.token_file.empty())
-    return fail(Code::InvalidArgument, "--token-key needs --token or --token-file");
-  auto mode = parse_mode(o.mode);
+  if (!o.token_key.empty() && o.token_file.empty())
+    return fail(Code::InvalidArgument, "--token-key needs --token-file");
+  return {};
+}
+
+Result<void> run_get_resource(const GetResourceOptions& o, Context& ctx) {
+  ATTEST_TRY(check_options(o));
+  auto mode = parse_secret_mode(o.mode, ctx.err);
   if (!mode) return std::unexpected(std::move(mode.error()));
   auto uri = kbs::parse_resource_uri(o.uri.empty() ? o.path : o.uri);
   if (!uri) return std::unexpected(std::move(uri.error()));
   KbsOptions kopts = o.kbs;
   // kbs://host:port/... names the KBS when --url does not (HTTPS, like every other KBS URL).
   if (kopts.url.empty() && !uri->authority.empty()) kopts.url = "https://" + uri->authority;
+  const Deadline deadline = command_deadline(kopts, ctx.os.clock());
   auto client_opts = make_kbs_client_options(kopts, ctx);
   if (!client_opts) return std::unexpected(std::move(client_opts.error()));
-  auto http = make_http_client(kopts, ctx.os.clock());
+  auto http = make_http_client(kopts, deadline, ctx.os.clock());
   if (!http) return std::unexpected(std::move(http.error()));
 
   Result<SecureBuffer> secret = fail(Code::Internal, "no fetch made");
@@ -91,48 +106,58 @@ Result<void> run_get_resource(const GetResourceOptions& o, Context& ctx) {
   } else {
     auto provider = open_provider(o.tee, ctx);
     if (!provider) return std::unexpected(std::move(provider.error()));
-    kbs::KbsClient client(**http, **provider, std::move(*client_opts));
+    DeadlineProvider bounded(std::move(*provider), deadline);
+    kbs::KbsClient client(**http, bounded, std::move(*client_opts));
     secret = client.get_resource(*uri);
   }
   if (!secret) return std::unexpected(std::move(secret.error()));
+  // An empty secret is almost always a mistake at the KBS (an unset resource file); written as
+  // an empty key file it would fail much later, far from the cause.
+  if (secret->empty() && !o.allow_empty)
+    return fail(Code::Corrupt, "KBS resource " + uri->path() +
+                                   " is empty; pass --allow-empty if that is what you expect");
   if (!o.base64) return write_output(ctx, o.output, secret->bytes(), *mode);
-  Wiped text{base64_encode(secret->bytes()) + "\n"};
-  return write_output(ctx, o.output, as_bytes(text.s), *mode);
+  auto text = base64_line(secret->bytes());
+  if (!text) return std::unexpected(std::move(text.error()));
+  return write_output(ctx, o.output, text->bytes(), *mode);
 }
 
 }  // namespace
 
 Command get_resource_command() {
-  return {
-      "get-resource", "Attest to a Trustee KBS and fetch a secret (kbs:///repository/type/tag)",
-      [](CLI::App& sub, Context& ctx) -> std::function<Result<void>()> {
-        auto o = std::make_shared<GetResourceOptions>();
-        sub.add_option("uri", o->uri,
-                       "kbs:///repo/type/tag, kbs://host:port/repo/type/tag or repo/type/tag "
-                       "(an optional ?query is passed to the KBS)");
-        sub.add_option("--path", o->path, "The resource as repo/type/tag (trustee-attester)");
-        add_kbs_connection_options(sub, o->kbs, ctx);
-        add_kbs_attestation_options(sub, o->kbs, ctx);
-        add_tee_options(sub, o->tee, ctx);
-        sub.add_option("-o,--output", o->output,
-                       "Write the secret to PATH atomically (never a partial file) instead "
-                       "of stdout");
-        sub.add_option("--mode", o->mode, "File mode (octal) of --output")->capture_default_str();
-        sub.add_flag("--base64", o->base64, "Print the secret base64-encoded, with a newline");
-        auto* token = sub.add_option("--token", o->token,
-                                     "Passport mode: an attestation token from 'attest' "
-                                     "(sent as Authorization: Bearer; no attestation here)");
-        auto* token_file = sub.add_option("--token-file", o->token_file,
-                                          "Passport mode: read the token from PATH");
-        auto* token_key = sub.add_option("--token-key", o->token_key,
-                                         "Passport mode: the TEE private key (PEM) the token "
-                                         "binds ('attest --key-out')");
-        token->excludes(token_file);
-        token->needs(token_key);
-        token_file->needs(token_key);
-        sub.footer(kKbsExitCodesHelp);
-        return [o, &ctx] { return run_get_resource(*o, ctx); };
-      }};
+  return {"get-resource", "Attest to a Trustee KBS and fetch a secret (kbs:///repository/type/tag)",
+          [](CLI::App& sub, Context& ctx) -> std::function<Result<void>()> {
+            auto o = std::make_shared<GetResourceOptions>();
+            sub.add_option("uri", o->uri,
+                           "kbs:///repo/type/tag, kbs://host:port/repo/type/tag or repo/type/tag "
+                           "(an optional ?query is passed to the KBS)");
+            sub.add_option("--path", o->path, "The resource as repo/type/tag (trustee-attester)");
+            add_kbs_connection_options(sub, o->kbs, ctx);
+            add_kbs_attestation_options(sub, o->kbs, ctx);
+            add_tee_options(sub, o->tee, ctx);
+            add_output_option(sub, "-o,--output", o->output,
+                              "Write the secret to PATH atomically (never a partial file) instead "
+                              "of stdout ('-')");
+            sub.add_option("--mode", o->mode,
+                           "File mode (octal) of --output: no write bit for group/others, no "
+                           "setuid/setgid/sticky; group/other read is warned about")
+                ->capture_default_str();
+            sub.add_flag("--base64", o->base64, "Print the secret base64-encoded, with a newline");
+            sub.add_flag("--allow-empty", o->allow_empty,
+                         "Accept an empty secret (otherwise an error, exit 4)");
+            // Hidden: only there to explain that a token never belongs in argv.
+            sub.add_option("--token", o->token)->group("");
+            auto* token_file = sub.add_option("--token-file", o->token_file,
+                                              "Passport mode: read the attestation token from PATH "
+                                              "('-' = stdin; sent as Authorization: Bearer, no "
+                                              "attestation here)");
+            auto* token_key = sub.add_option("--token-key", o->token_key,
+                                             "Passport mode: the TEE private key (PEM) the token "
+                                             "binds ('attest --key-out')");
+            token_file->needs(token_key);
+            sub.footer(kKbsExitCodesHelp);
+            return [o, &ctx] { return run_get_resource(*o, ctx); };
+          }};
 }
 
 }  // namespace attest::cli

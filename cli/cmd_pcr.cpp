@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/output_options.h"
 #include "providers/tpm/pcr.h"
 
 namespace attest::cli {
@@ -65,8 +66,8 @@ Command pcr_command() {
             read->add_option("--format", o->format, "text (the layout of tpm2_pcrread) or json")
                 ->check(CLI::IsMember({"text", "json"}))
                 ->capture_default_str();
-            read->add_option("-o,--output", o->output,
-                             "Write to PATH (atomically) instead of stdout");
+            add_output_option(*read, "-o,--output", o->output,
+                              "Write to PATH (atomically) instead of stdout");
             add_tcti_option(*read, ctx);
             return [o, &ctx] { return run_pcr_read(*o, ctx); };
           }};

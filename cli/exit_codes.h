@@ -15,6 +15,7 @@ enum ExitCode : int {
   kExitNetwork = 5,             // connection, TLS, timeout, server unavailable
   kExitAttestationRefused = 6,  // the KBS refused the evidence (401 on /attest)
   kExitDenied = 7,              // access denied: KBS policy/missing resource, or OS permissions
+  kExitOutput = 8,              // the output (-o file, stdout) could not be written
 };
 
 int exit_code_for(const Error& e);

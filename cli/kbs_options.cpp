@@ -24,8 +24,16 @@ void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx
   set_if(o.timeout_seconds, c.timeout_seconds);
   sub.add_option("--url", o.url, "KBS base URL, e.g. https://kbs.example:8080; config [kbs] url");
   sub.add_option("--cert-file", o.cert_file,
-                 "Extra trusted root CA (PEM) for the KBS's TLS certificate; added to the system "
-                 "trust store");
+                 "Trusted root CA(s) (PEM) for the KBS's TLS certificate: the ONLY roots trusted, "
+                 "as with curl --cacert (config [kbs] cert_file); without it, the system store");
+  sub.add_flag("--trust-system-store", o.trust_system_store,
+               "Trust the system CA store as well as --cert-file");
+  sub.add_option("--pin-sha256", o.pin_sha256,
+                 "Also require the KBS certificate's public key to match: base64 SHA-256 of its "
+                 "DER SubjectPublicKeyInfo (curl --pinnedpubkey sha256//...); repeatable")
+      ->expected(1)  // one pin per flag: a pin never swallows the resource URI after it
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   auto* cert = sub.add_option("--client-cert", o.client_cert, "Client certificate (PEM) for mTLS");
   auto* key = sub.add_option("--client-key", o.client_key, "Client private key (PEM) for mTLS");
   cert->needs(key);
@@ -43,9 +51,13 @@ void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ct
   sub.add_option("--key-alg", o.key_alg, "TEE key algorithm the KBS encrypts resources to")
       ->check(CLI::IsMember({"ec-p256", "ec-p521", "rsa-oaep-256"}))
       ->capture_default_str();
-  sub.add_option("--initdata", o.initdata_file,
-                 "Init-data TOML file sent with the evidence (its digest must match the one bound "
-                 "at launch)");
+  auto* file = sub.add_option("--initdata", o.initdata_file,
+                              "Init-data TOML file sent with the evidence (its digest must match "
+                              "the one bound at launch)");
+  auto* text = sub.add_option("--initdata-text", o.initdata_text,
+                              "The init-data TOML itself instead of a file (what "
+                              "trustee-attester's --initdata takes)");
+  file->excludes(text);
 }
 
 Result<Bytes> read_option_file(Context& ctx, std::string_view option, const std::string& path,
@@ -60,9 +72,17 @@ Result<Bytes> read_option_file(Context& ctx, std::string_view option, const std:
   return bytes;
 }
 
-Result<std::unique_ptr<http::CurlHttpClient>> make_http_client(const KbsOptions& o, Clock& clock) {
+Deadline command_deadline(const KbsOptions& o, Clock& clock) {
+  return clock.now() +
+         std::chrono::milliseconds(std::llround(o.timeout_seconds * 1000.0));
+}
+
+Result<std::unique_ptr<http::CurlHttpClient>> make_http_client(const KbsOptions& o,
+                                                               Deadline deadline, Clock& clock) {
   http::HttpOptions h;
   h.ca_file = o.cert_file;
+  h.trust_system_store = o.trust_system_store;
+  h.pinned_sha256 = o.pin_sha256;
   h.client_cert_file = o.client_cert;
   h.client_key_file = o.client_key;
   h.allow_insecure_http = o.insecure_http;
@@ -70,7 +90,7 @@ Result<std::unique_ptr<http::CurlHttpClient>> make_http_client(const KbsOptions&
   h.overall_timeout = total;
   h.request_timeout = std::min(h.request_timeout, total);
   h.connect_timeout = std::min(h.connect_timeout, total);
-  h.deadline = clock.now() + total;
+  h.deadline = deadline;
   return http::CurlHttpClient::create(std::move(h), clock);
 }
 
@@ -84,7 +104,9 @@ Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o, Conte
   auto alg = crypto::parse_key_alg(o.key_alg);
   if (!alg) return std::unexpected(std::move(alg.error()).with_context("--key-alg"));
   k.key_alg = *alg;
-  if (!o.initdata_file.empty()) {
+  if (!o.initdata_text.empty()) {
+    k.initdata_toml = o.initdata_text;
+  } else if (!o.initdata_file.empty()) {
     auto text = read_option_file(ctx, "--initdata", o.initdata_file, 1u << 20);
     if (!text) return std::unexpected(std::move(text.error()));
     k.initdata_toml = std::string(text->begin(), text->end());

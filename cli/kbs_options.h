@@ -4,32 +4,43 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agent/http/http_client.h"
 #include "agent/kbs/rcar_client.h"
 #include "cli/cli.h"
+#include "cli/deadline.h"
 
 namespace attest::cli {
 
 struct KbsOptions {
   std::string url;
   std::string cert_file;
+  bool trust_system_store = false;
+  std::vector<std::string> pin_sha256;
   std::string client_cert;
   std::string client_key;
   bool insecure_http = false;
   double timeout_seconds = 60;
   std::string key_alg = "ec-p256";
   std::string initdata_file;
+  std::string initdata_text;  // trustee-attester's --initdata (the TOML itself)
 };
 
-// --url, --cert-file, --client-cert, --client-key, --insecure-http, --timeout. Their defaults
+// --url, --cert-file, --trust-system-store, --pin-sha256, --client-cert, --client-key,
+// --insecure-http, --timeout. Their defaults
 // come from the configuration's [kbs] section (ctx.config) where it sets them.
 void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
-// --key-alg, --initdata (only meaningful when this command attests); defaults from [kbs] too.
+// --key-alg, --initdata FILE, --initdata-text TOML (only meaningful when this command attests);
+// defaults from [kbs] too.
 void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
 
-// The HTTP client for these options; --timeout bounds the whole command from now on.
+// When --timeout, counted from now, ends: the deadline of the whole command (evidence
+// collection included, see cli/deadline.h).
+Deadline command_deadline(const KbsOptions& o, Clock& clock);
+// The HTTP client for these options; every request ends by `deadline`.
 [[nodiscard]] Result<std::unique_ptr<http::CurlHttpClient>> make_http_client(const KbsOptions& o,
+                                                                             Deadline deadline,
                                                                              Clock& clock);
 // The KBS client options: base URL, key algorithm, init-data text read from --initdata.
 [[nodiscard]] Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o,
@@ -43,11 +54,13 @@ void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ct
 // The footer every KBS command shows: which failure gives which exit code.
 inline constexpr const char* kKbsExitCodesHelp =
     "Exit codes: 0 ok; 2 bad option, option file or resource URI (also plain http:// without\n"
-    "--insecure-http); 3 no TEE / evidence failure, the KBS refused our protocol version, TEE\n"
+    "--insecure-http, an empty -o, an unsafe --mode); 3 no TEE / evidence failure, the KBS refused "
+    "our protocol version, TEE\n"
     "type or key type, or answered 404 (wrong --url path); 4 malformed KBS answer (JSON, token,\n"
     "JWE) or response too large; 5 network: connection refused, TLS failure (\"TLS: certificate\n"
     "verify failed\"), timeout, KBS unavailable (5xx/429 after retries); 6 the KBS refused the\n"
     "evidence or kept rejecting the token; 7 the KBS denied the resource (policy, or resource\n"
-    "missing: Trustee answers 401 for both); 1 internal error.";
+    "missing: Trustee answers 401 for both); 8 the secret could not be written to the output\n"
+    "(-o file or standard output; nothing is left behind); 1 internal error or out of memory.";
 
 }  // namespace attest::cli

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/ossl.h"
+#include "common/json_depth.h"
 
 namespace attest::azure {
 namespace {
@@ -20,6 +21,7 @@ std::string host_of(std::string_view url) {
 
 // The one string member `name` of a JSON object answer; anything else is Corrupt.
 Result<std::string> string_member(std::string_view body, std::string_view what, const char* name) {
+  ATTEST_TRY(check_json_depth(body, what));
   const auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
     return fail(Code::Corrupt, std::string(what) + ": not a JSON object");
@@ -99,7 +101,9 @@ Result<Bytes> ImdsClient::td_quote(ByteView td_report) {
   http::HttpRequest req;
   req.method = "POST";
   req.url = base_url_ + kImdsTdQuotePath;
-  req.headers = {{"Content-Type", "application/json"}};
+  // Upstream (azure-cvm-tooling az-tdx-vtpm/src/imds.rs get_td_quote, used by guest-components'
+  // az-tdx-vtpm attester) sends the Metadata header here too, as on every IMDS call.
+  req.headers = {{"Metadata", "true"}, {"Content-Type", "application/json"}};
   req.body = td_quote_request_body(td_report);
   auto body = call(req, kImdsTdQuotePath);
   if (!body) return std::unexpected(std::move(body.error()));

@@ -16,6 +16,7 @@
 
 #include "common/bytes.h"
 #include "common/ossl.h"
+#include "common/json_depth.h"
 
 namespace attest::crypto {
 namespace {
@@ -260,6 +261,8 @@ Result<SecureBuffer> gcm_decrypt(const SecureBuffer& cek, const Bytes& iv, std::
 Result<SecureBuffer> decrypt(const TeeKey& key, std::string_view body) {
   if (body.size() > kMaxJweBodySize)
     return corrupt("response body larger than " + std::to_string(kMaxJweBodySize >> 20) + " MiB");
+  if (auto deep = check_json_depth(body, "jwe: response"); !deep)
+    return std::unexpected(std::move(deep.error()));
   const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return corrupt("response is not a JSON object");
   for (const char* unsupported : {"aad", "header", "unprotected", "recipients"})
@@ -281,7 +284,10 @@ Result<SecureBuffer> decrypt(const TeeKey& key, std::string_view body) {
   if (iv->size() != kIvSize) return corrupt("'iv' must be 12 bytes");
   if (tag->size() != kTagSize) return corrupt("'tag' must be 16 bytes");
 
-  const json header = json::parse(to_string(*protected_raw), nullptr, false);
+  const std::string header_text = to_string(*protected_raw);
+  if (auto deep = check_json_depth(header_text, "jwe: protected header"); !deep)
+    return std::unexpected(std::move(deep.error()));
+  const json header = json::parse(header_text, nullptr, false);
   if (header.is_discarded() || !header.is_object())
     return corrupt("protected header is not a JSON object");
   if (header.contains("crit")) return corrupt("protected header 'crit' is not supported");

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/bytes.h"
+#include "common/json_depth.h"
 
 namespace attest::crypto {
 namespace {
@@ -19,7 +20,9 @@ Result<json> decode_segment(std::string_view segment, const char* name) {
   if (segment.empty()) return fail(Code::Corrupt, std::string("jwt: empty ") + name);
   auto raw = base64_decode(segment, Base64::Url, Padding::Forbidden);
   if (!raw) return fail(Code::Corrupt, std::string("jwt: ") + name + ": " + raw.error().message);
-  json j = json::parse(to_string(*raw), nullptr, /*allow_exceptions=*/false);
+  const std::string text = to_string(*raw);
+  ATTEST_TRY(check_json_depth(text, std::string("jwt: ") + name));
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
     return fail(Code::Corrupt, std::string("jwt: ") + name + " is not a JSON object");
   return j;

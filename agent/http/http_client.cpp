@@ -2,6 +2,7 @@
 #include "agent/http/http_client.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -11,21 +12,75 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
+
+#include "common/bytes.h"
+#include "common/redact.h"
 
 #include "common/ossl.h"
 
 namespace attest::http {
 namespace {
 
+// libcurl is loaded when the first client is made, not when the program starts: with its
+// dependency tree (GnuTLS, Kerberos, LDAP, SSH, RTMP, ...) it is about 40 shared objects whose
+// loading and relocation cost tens of milliseconds per process start, while get-report, inspect,
+// pcr and tpm never speak HTTP (bench/tpm_quote.sh). Only this file calls libcurl.
+struct CurlApi {
+  CURLcode (*global_init)(long) = nullptr;
+  CURL* (*easy_init)() = nullptr;
+  void (*easy_cleanup)(CURL*) = nullptr;
+  void (*easy_reset)(CURL*) = nullptr;
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
+  CURLcode (*easy_perform)(CURL*) = nullptr;
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
+  const char* (*easy_strerror)(CURLcode) = nullptr;
+  curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
+  void (*slist_free_all)(curl_slist*) = nullptr;
+};
+// Filled once by global_init(), which send() calls before anything else touches libcurl.
+CurlApi g_curl;
+
+// The soname of the ABI <curl/curl.h> describes (libcurl 7.16 onwards).
+constexpr const char* kLibcurl = "libcurl.so.4";
+
+Result<void> load_libcurl() {
+  void* lib = ::dlopen(kLibcurl, RTLD_NOW | RTLD_LOCAL);  // never closed: used until exit
+  if (lib == nullptr) {
+    const char* why = ::dlerror();
+    return fail(Code::Unsupported, std::string("cannot load ") + kLibcurl + ": " +
+                                       (why != nullptr ? why : "unknown error"));
+  }
+  bool ok = true;
+  auto bind = [&](auto& fn, const char* name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
+    ok = ok && fn != nullptr;
+  };
+  CurlApi api;
+  bind(api.global_init, "curl_global_init");
+  bind(api.easy_init, "curl_easy_init");
+  bind(api.easy_cleanup, "curl_easy_cleanup");
+  bind(api.easy_reset, "curl_easy_reset");
+  bind(api.easy_setopt, "curl_easy_setopt");
+  bind(api.easy_perform, "curl_easy_perform");
+  bind(api.easy_getinfo, "curl_easy_getinfo");
+  bind(api.easy_strerror, "curl_easy_strerror");
+  bind(api.slist_append, "curl_slist_append");
+  bind(api.slist_free_all, "curl_slist_free_all");
+  if (!ok) return fail(Code::Unsupported, std::string(kLibcurl) + " lacks a libcurl function");
+  g_curl = api;
+  return {};
+}
+
 using std::chrono::milliseconds;
 
 constexpr std::size_t kMaxHeaderBytes = 64u << 10;
 
 struct CurlEasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+  void operator()(CURL* h) const { g_curl.easy_cleanup(h); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { g_curl.slist_free_all(l); }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, SlistDeleter>;
@@ -33,9 +88,19 @@ using CurlSlist = std::unique_ptr<curl_slist, SlistDeleter>;
 Result<void> global_init() {
   static std::once_flag once;
   static CURLcode rc = CURLE_OK;
-  std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  static Result<void> loaded;
+  std::call_once(once, [] {
+    loaded = load_libcurl();
+    if (!loaded) return;
+    // libcurl's OpenSSL backend opens the file named by SSLKEYLOGFILE in curl_global_init and
+    // writes every TLS session secret there; whoever can set our environment could then read
+    // the session cookie and the released secrets off the wire. Never honour it.
+    (void)::unsetenv("SSLKEYLOGFILE");
+    rc = g_curl.global_init(CURL_GLOBAL_DEFAULT);
+  });
+  if (!loaded) return std::unexpected(loaded.error());
   if (rc != CURLE_OK)
-    return fail(Code::Internal, std::string("curl_global_init: ") + curl_easy_strerror(rc));
+    return fail(Code::Internal, std::string("curl_global_init: ") + g_curl.easy_strerror(rc));
   return {};
 }
 
@@ -51,7 +116,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-Result<std::vector<X509Ptr>> load_ca_file(const std::string& path) {
+constexpr long kMaxCaFileBytes = 4l << 20;
+
+struct CaFile {
+  std::string pem;  // the file as read, handed to libcurl as CURLOPT_CAINFO_BLOB
+  std::vector<X509Ptr> certs;
+};
+
+// Read once, when the client is made: a bad --cert-file fails before any network traffic.
+Result<CaFile> load_ca_file(const std::string& path) {
   errno = 0;
   BioPtr bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) {
@@ -59,11 +132,41 @@ Result<std::vector<X509Ptr>> load_ca_file(const std::string& path) {
     return fail(Code::InvalidArgument,
                 "CA file " + path + ": " + (err != 0 ? std::strerror(err) : "cannot open"));
   }
-  std::vector<X509Ptr> certs;
-  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(x);
-  if (certs.empty())
+  CaFile ca;
+  char buf[4096];
+  int n = 0;
+  while ((n = BIO_read(bio.get(), buf, sizeof buf)) > 0) {
+    ca.pem.append(buf, static_cast<std::size_t>(n));
+    if (static_cast<long>(ca.pem.size()) > kMaxCaFileBytes)
+      return fail(Code::InvalidArgument, "CA file " + path + ": larger than 4 MiB");
+  }
+  std::unique_ptr<BIO, BioDeleter> mem(
+      BIO_new_mem_buf(ca.pem.data(), static_cast<int>(ca.pem.size())));
+  if (!mem) return fail(Code::Internal, "CA file " + path + ": out of memory");
+  while (X509* x = PEM_read_bio_X509(mem.get(), nullptr, nullptr, nullptr))
+    ca.certs.emplace_back(x);
+  if (ca.certs.empty())
     return fail(Code::InvalidArgument, "CA file " + path + ": no PEM certificate found");
-  return certs;
+  return ca;
+}
+
+// "sha256//<base64>;sha256//<base64>" for CURLOPT_PINNEDPUBLICKEY; each pin must be the base64
+// of exactly 32 bytes (a "sha256//" prefix, as curl spells it, is accepted).
+Result<std::string> pinned_key_list(const std::vector<std::string>& pins) {
+  std::string list;
+  for (std::string_view pin : pins) {
+    if (pin.starts_with("sha256//")) pin.remove_prefix(8);
+    auto raw = base64_decode(pin);
+    if (!raw || raw->size() != 32)
+      return fail(Code::InvalidArgument,
+                  "--pin-sha256 '" + std::string(pin) +
+                      "': expected the base64 SHA-256 of the server's public key (44 characters, "
+                      "as 'openssl x509 -pubkey | openssl pkey -pubin -outform der | openssl dgst "
+                      "-sha256 -binary | base64' prints it)");
+    if (!list.empty()) list += ';';
+    list += "sha256//" + std::string(pin);
+  }
+  return list;
 }
 
 Result<void> check_readable(const std::string& path, std::string_view what) {
@@ -163,18 +266,21 @@ Result<void> check_url_scheme(std::string_view url, bool allow_insecure_http) {
   if (lower.starts_with("https://")) return {};
   if (lower.starts_with("http://")) {
     if (allow_insecure_http) return {};
-    return fail(Code::InvalidArgument,
-                "refusing plain http:// for " + std::string(url) + "; pass --insecure-http");
+    return fail(Code::InvalidArgument, "refusing plain http:// for " + redact_url_credentials(url) +
+                                           "; pass --insecure-http");
   }
-  return fail(
-      Code::InvalidArgument,
-      "KBS URL must start with https:// (or http:// with --insecure-http): " + std::string(url));
+  return fail(Code::InvalidArgument,
+              "KBS URL must start with https:// (or http:// with --insecure-http): " +
+                  redact_url_credentials(url));
 }
 
 struct CurlHttpClient::Impl {
   HttpOptions options;
   Clock* clock = nullptr;
-  std::vector<X509Ptr> extra_roots;
+  CaFile ca;                // --cert-file, read once
+  std::string pinned_keys;  // CURLOPT_PINNEDPUBLICKEY, empty: none
+  std::mutex cached_mu;     // guards cached
+  CurlEasy cached;          // the easy handle consecutive calls reuse (keeps the connection)
 
   // Adds the --cert-file roots to the store libcurl already filled from the system bundle.
   static CURLcode on_ssl_ctx(CURL*, void* ssl_ctx, void* user) {
@@ -182,19 +288,21 @@ struct CurlHttpClient::Impl {
     X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
     if (store == nullptr) return CURLE_SSL_CERTPROBLEM;
     // OpenSSL >= 1.1.1 accepts a certificate already in the store as success.
-    for (const auto& cert : self->extra_roots)
+    for (const auto& cert : self->ca.certs)
       if (X509_STORE_add_cert(store, cert.get()) != 1) return CURLE_SSL_CACERT_BADFILE;
     return CURLE_OK;
   }
 
   Attempt<HttpResponse> perform(const HttpRequest& req, milliseconds remaining);
+  Attempt<HttpResponse> perform_on(CURL* h, const HttpRequest& req, milliseconds remaining);
+  CURLcode set_tls_options(CURL* h);
   Result<CurlSlist> build_headers(const HttpRequest& req) const;
 };
 
 Result<CurlSlist> CurlHttpClient::Impl::build_headers(const HttpRequest& req) const {
   CurlSlist list;
   auto append = [&list](const std::string& line) -> bool {
-    curl_slist* next = curl_slist_append(list.get(), line.c_str());
+    curl_slist* next = g_curl.slist_append(list.get(), line.c_str());
     if (next == nullptr) return false;
     (void)list.release();
     list.reset(next);
@@ -211,20 +319,62 @@ Result<CurlSlist> CurlHttpClient::Impl::build_headers(const HttpRequest& req) co
   return list;
 }
 
+CURLcode CurlHttpClient::Impl::set_tls_options(CURL* h) {
+  CURLcode rc = CURLE_OK;
+  auto set = [&rc](CURLcode r) {
+    if (rc == CURLE_OK) rc = r;
+  };
+  if (!ca.pem.empty() && !options.trust_system_store) {
+    // The --cert-file roots alone, from memory: no system bundle is parsed, no file re-read.
+    curl_blob blob{ca.pem.data(), ca.pem.size(), CURL_BLOB_NOCOPY};
+    set(g_curl.easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob));
+    set(g_curl.easy_setopt(h, CURLOPT_CAINFO, nullptr));
+    set(g_curl.easy_setopt(h, CURLOPT_CAPATH, nullptr));
+  } else {
+    if (!options.system_ca_file.empty()) {
+      set(g_curl.easy_setopt(h, CURLOPT_CAINFO, options.system_ca_file.c_str()));
+      set(g_curl.easy_setopt(h, CURLOPT_CAPATH, nullptr));
+    }
+    if (!ca.certs.empty()) {  // --trust-system-store: the roots are added to the system store
+      set(g_curl.easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Impl::on_ssl_ctx));
+      set(g_curl.easy_setopt(h, CURLOPT_SSL_CTX_DATA, this));
+    }
+  }
+  if (!pinned_keys.empty())
+    set(g_curl.easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, pinned_keys.c_str()));
+  return rc;
+}
+
 Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
                                                     milliseconds remaining) {
-  const std::string what = req.method + " " + req.url;
+  // Reuse the cached handle when no other call holds it: curl_easy_reset() clears the options
+  // but keeps the live connection, the TLS session and the CA store cache.
+  std::unique_lock lock(cached_mu, std::try_to_lock);
+  if (lock.owns_lock() && cached) {
+    g_curl.easy_reset(cached.get());
+    return perform_on(cached.get(), req, remaining);
+  }
+  CurlEasy easy(g_curl.easy_init());
+  if (!easy)
+    return {fail(Code::Internal,
+                 req.method + " " + redact_url_credentials(req.url) + ": curl_easy_init failed"),
+            false};
+  auto a = perform_on(easy.get(), req, remaining);
+  if (lock.owns_lock()) cached = std::move(easy);
+  return a;
+}
+
+Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpRequest& req,
+                                                       milliseconds remaining) {
+  const std::string what = req.method + " " + redact_url_credentials(req.url);
   if (remaining <= milliseconds::zero())
     return {fail(Code::DeadlineExceeded, what + ": timed out (overall deadline reached)"), false};
-  CurlEasy easy(curl_easy_init());
-  if (!easy) return {fail(Code::Internal, what + ": curl_easy_init failed"), false};
   auto headers = build_headers(req);
   if (!headers) return {std::unexpected(std::move(headers.error())), false};
 
   Transfer t;
   t.max_body = options.max_response_bytes;
   char errbuf[CURL_ERROR_SIZE] = {};
-  CURL* h = easy.get();
   const auto connect_ms = std::min(options.connect_timeout, remaining).count();
   const auto total_ms = std::min(options.request_timeout, remaining).count();
 
@@ -232,53 +382,56 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
   auto set = [&rc](CURLcode r) {
     if (rc == CURLE_OK) rc = r;
   };
-  set(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf));
-  set(curl_easy_setopt(h, CURLOPT_URL, req.url.c_str()));
-  set(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
-                       options.allow_insecure_http ? "http,https" : "https"));
-  set(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
-  set(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));  // threads: no SIGALRM-based DNS timeouts
-  set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L));
-  set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L));
-  set(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                       static_cast<long>(std::max<long long>(connect_ms, 1))));
-  set(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(total_ms, 1))));
-  set(curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str()));
-  set(curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers->get()));
-  set(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-                       static_cast<curl_off_t>(options.max_response_bytes)));
-  set(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body));
-  set(curl_easy_setopt(h, CURLOPT_WRITEDATA, &t));
-  set(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header));
-  set(curl_easy_setopt(h, CURLOPT_HEADERDATA, &t));
+  set(g_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf));
+  set(g_curl.easy_setopt(h, CURLOPT_URL, req.url.c_str()));
+  set(g_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR,
+                         options.allow_insecure_http ? "http,https" : "https"));
+  set(g_curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
+  set(g_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L));  // threads: no SIGALRM-based DNS timeouts
+  set(g_curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L));
+  set(g_curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L));
+  set(g_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                         static_cast<long>(std::max<long long>(connect_ms, 1))));
+  set(g_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                         static_cast<long>(std::max<long long>(total_ms, 1))));
+  set(g_curl.easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str()));
+  set(g_curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers->get()));
+  set(g_curl.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                         static_cast<curl_off_t>(options.max_response_bytes)));
+  set(g_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body));
+  set(g_curl.easy_setopt(h, CURLOPT_WRITEDATA, &t));
+  set(g_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header));
+  set(g_curl.easy_setopt(h, CURLOPT_HEADERDATA, &t));
   if (req.method == "POST") {
-    set(curl_easy_setopt(h, CURLOPT_POST, 1L));
-    set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size())));
-    set(curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.c_str()));
+    set(g_curl.easy_setopt(h, CURLOPT_POST, 1L));
+    set(g_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                           static_cast<curl_off_t>(req.body.size())));
+    set(g_curl.easy_setopt(h, CURLOPT_POSTFIELDS, req.body.c_str()));
   } else if (req.method == "GET") {
-    set(curl_easy_setopt(h, CURLOPT_HTTPGET, 1L));
+    set(g_curl.easy_setopt(h, CURLOPT_HTTPGET, 1L));
   } else {
     return {fail(Code::InvalidArgument, what + ": unsupported HTTP method"), false};
   }
   // An empty proxy string makes libcurl ignore the proxy environment variables too.
-  if (!options.use_proxy) set(curl_easy_setopt(h, CURLOPT_PROXY, ""));
-  if (!extra_roots.empty()) {
-    set(curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Impl::on_ssl_ctx));
-    set(curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, this));
-  }
+  if (!options.use_proxy) set(g_curl.easy_setopt(h, CURLOPT_PROXY, ""));
+  set(set_tls_options(h));
   if (!options.client_cert_file.empty()) {
-    set(curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM"));
-    set(curl_easy_setopt(h, CURLOPT_SSLCERT, options.client_cert_file.c_str()));
-    set(curl_easy_setopt(h, CURLOPT_SSLKEY, options.client_key_file.c_str()));
+    set(g_curl.easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM"));
+    set(g_curl.easy_setopt(h, CURLOPT_SSLCERT, options.client_cert_file.c_str()));
+    set(g_curl.easy_setopt(h, CURLOPT_SSLKEY, options.client_key_file.c_str()));
   }
   if (rc != CURLE_OK)
-    return {fail(Code::Internal, what + ": libcurl option: " + curl_easy_strerror(rc)), false};
+    return {fail(Code::Internal, what + ": libcurl option: " + g_curl.easy_strerror(rc)), false};
 
-  rc = curl_easy_perform(h);
-  const std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
+  rc = g_curl.easy_perform(h);
+  // The handle outlives this call: nothing may point at this frame's buffers any more.
+  g_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  g_curl.easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+  const std::string detail = redact_url_credentials(
+      errbuf[0] != '\0' ? std::string(errbuf) : std::string(g_curl.easy_strerror(rc)));
   if (rc == CURLE_OK) {
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    g_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     t.response.status = status;
     Attempt<HttpResponse> a{std::move(t.response), is_retryable_status(status)};
     if (a.retryable)
@@ -294,6 +447,10 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
     return {fail(Code::Corrupt, what + ": response headers larger than " +
                                     std::to_string(kMaxHeaderBytes) + " bytes"),
             false};
+  if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+    return {fail(Code::Unavailable,
+                 what + ": TLS: the server's public key matches no --pin-sha256 (" + detail + ")"),
+            false};
   if (is_tls_verification_error(rc))
     return {fail(Code::Unavailable, what + ": TLS: certificate verify failed (" + detail +
                                         "); is the KBS CA given with --cert-file?"),
@@ -305,7 +462,7 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
       return {fail(Code::Unavailable, what + ": TLS: handshake failed (" + detail + ")"), true};
     case CURLE_COULDNT_CONNECT: {
       long os_errno = 0;
-      curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+      g_curl.easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
       const std::string why =
           os_errno != 0 ? std::strerror(static_cast<int>(os_errno)) : std::string("cannot connect");
       return {fail(Code::Unavailable, what + ": " + why + " (" + detail + ")",
@@ -333,13 +490,17 @@ CurlHttpClient::CurlHttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 CurlHttpClient::~CurlHttpClient() = default;
 
 Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::create(HttpOptions options, Clock& clock) {
-  ATTEST_TRY(global_init());
+  // No libcurl yet: a client that is made but never used (the Azure IMDS client main() sets up
+  // for every command) costs nothing; the first send() loads it.
   auto impl = std::make_unique<Impl>();
   if (!options.ca_file.empty()) {
-    auto roots = load_ca_file(options.ca_file);
-    if (!roots) return std::unexpected(std::move(roots.error()));
-    impl->extra_roots = std::move(*roots);
+    auto ca = load_ca_file(options.ca_file);
+    if (!ca) return std::unexpected(std::move(ca.error()));
+    impl->ca = std::move(*ca);
   }
+  auto pins = pinned_key_list(options.pinned_sha256);
+  if (!pins) return std::unexpected(std::move(pins.error()));
+  impl->pinned_keys = std::move(*pins);
   if (options.client_cert_file.empty() != options.client_key_file.empty())
     return fail(Code::InvalidArgument,
                 "a client certificate needs its key, and a key its certificate");
@@ -356,6 +517,7 @@ Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::create(HttpOptions optio
 
 Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   ATTEST_TRY(check_url_scheme(request.url, impl_->options.allow_insecure_http));
+  ATTEST_TRY(global_init());
   auto deadline = impl_->clock->now() + impl_->options.overall_timeout;
   if (impl_->options.deadline) deadline = std::min(deadline, *impl_->options.deadline);
   int attempts = 0;

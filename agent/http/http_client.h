@@ -1,7 +1,10 @@
 // The one HTTP client of the project: a libcurl wrapper for the KBS protocol and the Azure IMDS.
 //
-// Security defaults: TLS peer and host verification are always on; plain http:// is refused
-// unless allow_insecure_http is set; redirects are never followed; only http/https are spoken.
+// Security defaults: TLS peer and host verification are always on; a CA file given is the only
+// trust anchor (curl --cacert), public keys can be pinned (curl --pinnedpubkey); plain http://
+// is refused unless allow_insecure_http is set; redirects are never followed; only http/https
+// are spoken; SSLKEYLOGFILE is ignored (TLS secrets never go to a file); URLs in messages have
+// their user:password@ removed.
 // Proxies come from the environment (https_proxy, no_proxy, ...) exactly as libcurl reads them,
 // unless use_proxy is false (the Azure IMDS, a link-local address no proxy can reach).
 //
@@ -30,9 +33,19 @@
 namespace attest::http {
 
 struct HttpOptions {
-  // Extra trusted root(s), PEM. They are ADDED to the system trust store (like guest-components'
-  // add_kbs_cert), not substituted for it: a KBS with a public certificate keeps working.
+  // Trusted root(s), PEM. When given they are the ONLY anchors (like curl --cacert): the JWE does
+  // not authenticate the sender, so any server with a certificate from any system-trusted CA
+  // could otherwise hand us a disk key of its choice (issue 9). Empty: the system trust store.
   std::string ca_file;
+  // Also trust the system store besides ca_file (guest-components' add_kbs_cert behaviour).
+  bool trust_system_store = false;
+  // The file that stands for the system store; empty: libcurl's built-in default (tests point it
+  // at a test CA to prove that ca_file excludes the system store).
+  std::string system_ca_file;
+  // Public-key pins: base64 SHA-256 of the server certificate's DER SubjectPublicKeyInfo, as
+  // curl's --pinnedpubkey sha256//...; the certificate must match one of them, on top of the
+  // chain verification. Empty: no pinning.
+  std::vector<std::string> pinned_sha256;
   // Client certificate and key (PEM) for mutual TLS; both or neither.
   std::string client_cert_file;
   std::string client_key_file;
@@ -94,7 +107,9 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient(const CurlHttpClient&) = delete;
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
-  // Thread-safe: every call uses its own easy handle.
+  // Thread-safe. Consecutive calls reuse one easy handle, so a one-shot exchange (auth, attest,
+  // resource) costs one TCP connect, one TLS handshake and one CA load; a call made while
+  // another is in flight uses its own handle.
   [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request) override;
 
   struct Impl;

@@ -1,5 +1,7 @@
 #include "agent/kbs/rcar_client.h"
 
+#include <limits>
+
 #include "agent/crypto/jwe.h"
 #include "agent/crypto/jwt.h"
 #include "agent/crypto/runtime_data.h"
@@ -16,6 +18,15 @@ struct KbsClient::Session {
 };
 
 namespace {
+
+// Token times come from the KBS: exp = INT64_MIN minus the refresh margin would be signed
+// overflow (undefined behaviour, in practice a wrap to "valid for ever"). Clamp instead.
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<std::int64_t>::max()
+               : std::numeric_limits<std::int64_t>::min();
+}
 
 std::string trim_base(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -196,8 +207,8 @@ Result<KbsClient::SessionPtr> KbsClient::handshake() {
   // A renewed cookie on /attest replaces the first one (Trustee sends the same one again).
   if (auto renewed = find_session_cookie(attested->headers_named("set-cookie")))
     s->session_id = std::move(*renewed);
-  s->refresh_at = claims->exp ? *claims->exp - options_.token_refresh_margin.count()
-                              : now() + options_.default_token_lifetime.count();
+  s->refresh_at = claims->exp ? saturating_add(*claims->exp, -options_.token_refresh_margin.count())
+                              : saturating_add(now(), options_.default_token_lifetime.count());
   return SessionPtr(std::move(s));
 }
 

@@ -184,6 +184,10 @@ Result<ResourceUri> parse_resource_uri(std::string_view text) {
       uri.authority = std::string(authority);
     }
     rest.remove_prefix(slash + 1);
+  } else if (rest.starts_with('/') && !rest.starts_with("//")) {
+    // "/repo/type/tag": what trustee-attester's --path passes on (it prefixes the '/' itself;
+    // guest-components 060b8d2 attestation-agent/kbs_protocol/src/bin/trustee-attester/main.rs).
+    rest.remove_prefix(1);
   }
   if (const auto q = rest.find('?'); q != std::string_view::npos) {
     ATTEST_TRY(check_query(rest.substr(q + 1), text));

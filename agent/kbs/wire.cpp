@@ -1,5 +1,7 @@
 #include "agent/kbs/wire.h"
 
+#include "common/json_depth.h"
+
 namespace attest::kbs {
 namespace {
 
@@ -31,6 +33,7 @@ Result<std::string> required_string_member(const json& j, std::string_view what,
 }  // namespace
 
 Result<json> parse_json(std::string_view body, std::string_view what) {
+  ATTEST_TRY(check_json_depth(body, what));
   try {
     return json::parse(body);
   } catch (const json::parse_error& e) {
@@ -118,6 +121,7 @@ Result<std::string> parse_attest_response(std::string_view body) {
 
 ErrorInfo parse_error_info(std::string_view body) {
   ErrorInfo info;
+  if (!check_json_depth(body, "KBS error body")) return info;
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return info;
   auto clean = [](std::string s, std::size_t limit) {

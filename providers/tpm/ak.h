@@ -53,8 +53,8 @@ struct ProvisionedAk {
 // a decrypt key that needs a policy session (PolicySecret(endorsement)) to be used as a parent,
 // which adds a session and an extra transient object to every provisioning; the owner-primary
 // AK needs neither, and its quotes are verified the same way (the verifier trusts the AK public
-// key itself, Trustee's trusted_ak_keys). A primary's key is derived from the owner seed and the
-// template, so re-provisioning after a TPM clear gives a new key, as it should.
+// key itself, Trustee's trusted_aks reference value). A primary's key is derived from the owner
+// seed and the template, so re-provisioning after a TPM clear gives a new key, as it should.
 //
 // An occupied handle is FailedPrecondition unless `force`; a handle outside the owner
 // persistent range is InvalidArgument. Every transient object is flushed on every path.

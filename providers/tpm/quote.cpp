@@ -7,8 +7,88 @@
 #include <cstring>
 
 namespace attest::tpm {
+namespace {
+
+// For messages: the TPM algorithm IDs an AK's scheme may name (TPM 2.0 Part 2 §6.3).
+std::string alg_name(TPM2_ALG_ID alg) {
+  switch (alg) {
+    case TPM2_ALG_RSASSA:
+      return "RSASSA";
+    case TPM2_ALG_RSAPSS:
+      return "RSAPSS";
+    case TPM2_ALG_ECDSA:
+      return "ECDSA";
+    case TPM2_ALG_SHA1:
+      return "SHA1";
+    case TPM2_ALG_SHA256:
+      return "SHA256";
+    case TPM2_ALG_SHA384:
+      return "SHA384";
+    case TPM2_ALG_SHA512:
+      return "SHA512";
+    default:
+      return handle_hex(alg);
+  }
+}
+
+}  // namespace
+
+Result<Ak> open_ak(Esys& esys, TPM2_HANDLE handle) {
+  auto key = tr_from_tpm_public(esys, handle);
+  if (!key) {
+    if (key.error().code == Code::NotFound)
+      return fail_tpm(Code::NotFound, "no AK at " + handle_hex(handle) +
+                                          " (provision one with 'attest-cli tpm provision-ak')");
+    return std::unexpected(std::move(key.error()));
+  }
+  TPM2B_PUBLIC* pub_raw = nullptr;
+  TPM2B_NAME* name_raw = nullptr;
+  TPM2B_NAME* qname_raw = nullptr;
+  const TSS2_RC rc = Esys_ReadPublic(esys.get(), key->get(), ESYS_TR_NONE, ESYS_TR_NONE,
+                                     ESYS_TR_NONE, &pub_raw, &name_raw, &qname_raw);
+  EsysPtr<TPM2B_PUBLIC> pub(pub_raw);
+  EsysPtr<TPM2B_NAME> name(name_raw);
+  EsysPtr<TPM2B_NAME> qname(qname_raw);
+  if (rc != TSS2_RC_SUCCESS) return fail_rc(rc, "ReadPublic(" + handle_hex(handle) + ")");
+  return Ak{handle, std::move(*key), pub->publicArea};
+}
+
+Result<TPMT_SIG_SCHEME> quote_scheme(const Ak& ak) {
+  TPMT_SIG_SCHEME s{};
+  TPM2_ALG_ID bound = TPM2_ALG_NULL;  // the scheme the key itself is restricted to, if any
+  TPMI_ALG_HASH bound_hash = TPM2_ALG_NULL;
+  if (ak.pub.type == TPM2_ALG_RSA) {
+    s.scheme = TPM2_ALG_RSASSA;
+    s.details.rsassa.hashAlg = TPM2_ALG_SHA256;
+    bound = ak.pub.parameters.rsaDetail.scheme.scheme;
+    bound_hash = ak.pub.parameters.rsaDetail.scheme.details.anySig.hashAlg;
+  } else if (ak.pub.type == TPM2_ALG_ECC) {
+    s.scheme = TPM2_ALG_ECDSA;
+    s.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+    bound = ak.pub.parameters.eccDetail.scheme.scheme;
+    bound_hash = ak.pub.parameters.eccDetail.scheme.details.anySig.hashAlg;
+  } else {
+    return fail_tpm(Code::Unsupported, "the key at " + handle_hex(ak.handle) +
+                                           " is neither RSA nor ECC (type " +
+                                           handle_hex(ak.pub.type) + "); it cannot sign quotes");
+  }
+  if (bound != TPM2_ALG_NULL && (bound != s.scheme || bound_hash != TPM2_ALG_SHA256))
+    return fail_tpm(Code::Unsupported,
+                    "the AK at " + handle_hex(ak.handle) + " is bound to the " + alg_name(bound) +
+                        "-" + alg_name(bound_hash) + " signature scheme; quotes need " +
+                        alg_name(s.scheme) +
+                        "-SHA256 (replace it: 'attest-cli tpm provision-ak --force')");
+  return s;
+}
 
 Result<TpmQuote> quote(Esys& esys, TPM2_HANDLE ak, ByteView qualifying_data,
+                       const PcrSelection& sel) {
+  auto key = open_ak(esys, ak);
+  if (!key) return std::unexpected(std::move(key.error()));
+  return quote(esys, *key, qualifying_data, sel);
+}
+
+Result<TpmQuote> quote(Esys& esys, const Ak& ak, ByteView qualifying_data,
                        const PcrSelection& sel) {
   if (qualifying_data.size() > kMaxQualifyingData)
     return fail_tpm(Code::InvalidArgument, "quote qualifying data is " +
@@ -16,27 +96,20 @@ Result<TpmQuote> quote(Esys& esys, TPM2_HANDLE ak, ByteView qualifying_data,
                                                " bytes; the maximum is 64");
   auto selection = to_tpml(sel);
   if (!selection) return std::unexpected(std::move(selection.error()));
-  auto key = tr_from_tpm_public(esys, ak);
-  if (!key) {
-    if (key.error().code == Code::NotFound)
-      return fail_tpm(Code::NotFound, "no AK at " + handle_hex(ak) +
-                                          " (provision one with 'attest-cli tpm provision-ak')");
-    return std::unexpected(std::move(key.error()));
-  }
+  auto scheme = quote_scheme(ak);
+  if (!scheme) return std::unexpected(std::move(scheme.error()));
 
   TPM2B_DATA nonce{};
   nonce.size = static_cast<UINT16>(qualifying_data.size());
   if (!qualifying_data.empty())
     std::memcpy(nonce.buffer, qualifying_data.data(), qualifying_data.size());
-  TPMT_SIG_SCHEME scheme{};
-  scheme.scheme = TPM2_ALG_NULL;  // the AK's own scheme (RSASSA or ECDSA with SHA-256)
   TPM2B_ATTEST* quoted_raw = nullptr;
   TPMT_SIGNATURE* sig_raw = nullptr;
-  const TSS2_RC rc = Esys_Quote(esys.get(), key->get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                ESYS_TR_NONE, &nonce, &scheme, &*selection, &quoted_raw, &sig_raw);
+  const TSS2_RC rc = Esys_Quote(esys.get(), ak.tr.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                ESYS_TR_NONE, &nonce, &*scheme, &*selection, &quoted_raw, &sig_raw);
   EsysPtr<TPM2B_ATTEST> quoted(quoted_raw);
   EsysPtr<TPMT_SIGNATURE> sig(sig_raw);
-  if (rc != TSS2_RC_SUCCESS) return fail_rc(rc, "Quote with AK " + handle_hex(ak));
+  if (rc != TSS2_RC_SUCCESS) return fail_rc(rc, "Quote with AK " + handle_hex(ak.handle));
 
   TpmQuote out;
   out.message.assign(quoted->attestationData, quoted->attestationData + quoted->size);
@@ -93,6 +166,12 @@ Result<QuoteInfo> parse_quote_message(ByteView message) {
 }
 
 Result<QuoteWithPcrs> quote_sha256_pcrs(Esys& esys, TPM2_HANDLE ak, ByteView qualifying_data) {
+  auto key = open_ak(esys, ak);
+  if (!key) return std::unexpected(std::move(key.error()));
+  return quote_sha256_pcrs(esys, *key, qualifying_data);
+}
+
+Result<QuoteWithPcrs> quote_sha256_pcrs(Esys& esys, const Ak& ak, ByteView qualifying_data) {
   const PcrSelection sel = sha256_all_pcrs();
   constexpr int kAttempts = 3;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {

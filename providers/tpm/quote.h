@@ -20,8 +20,27 @@ struct TpmQuote {
   Bytes rsa_signature;  // the bare RSASSA/RSAPSS signature bytes; empty for ECDSA
 };
 
-// Quotes `sel` with the key at persistent handle `ak` and the key's own scheme (TPM2_ALG_NULL),
-// nonce = qualifying_data (at most 64 bytes). A missing AK is NotFound naming the handle.
+// A persistent AK opened once for several commands (one ReadPublic, no repeated lookups).
+struct Ak {
+  TPM2_HANDLE handle = 0;
+  TrHandle tr;
+  TPMT_PUBLIC pub{};
+};
+// A missing AK is NotFound naming the handle and how to provision one.
+[[nodiscard]] Result<Ak> open_ak(Esys& esys, TPM2_HANDLE handle);
+
+// The scheme a quote is signed with, named explicitly rather than TPM2_ALG_NULL ("the key's
+// own"): an RSA AK made without a scheme would fail with TPM_RC_SCHEME, and an RSAPSS one would
+// sign quotes Trustee refuses. RSA: RSASSA-SHA256 (Trustee's tpm and Azure verifiers accept
+// only RSASSA; guest-components' tpm attester quotes with it). ECC P-256: ECDSA-SHA256, for
+// verifiers that take it (tpm2-tools' tpm2_checkquote, Keylime), not Trustee. A key bound to
+// another scheme or hash is Unsupported naming it.
+[[nodiscard]] Result<TPMT_SIG_SCHEME> quote_scheme(const Ak& ak);
+
+// Quotes `sel` with `ak` under quote_scheme(), nonce = qualifying_data (at most 64 bytes).
+[[nodiscard]] Result<TpmQuote> quote(Esys& esys, const Ak& ak, ByteView qualifying_data,
+                                     const PcrSelection& sel);
+// The same with the AK at persistent handle `ak`.
 [[nodiscard]] Result<TpmQuote> quote(Esys& esys, TPM2_HANDLE ak, ByteView qualifying_data,
                                      const PcrSelection& sel);
 
@@ -51,6 +70,8 @@ struct QuoteWithPcrs {
   TpmQuote quote;
   std::vector<Bytes> pcrs;  // SHA-256 PCRs 0..23
 };
+[[nodiscard]] Result<QuoteWithPcrs> quote_sha256_pcrs(Esys& esys, const Ak& ak,
+                                                      ByteView qualifying_data);
 [[nodiscard]] Result<QuoteWithPcrs> quote_sha256_pcrs(Esys& esys, TPM2_HANDLE ak,
                                                       ByteView qualifying_data);
 

@@ -33,15 +33,19 @@ Result<Evidence> TpmProvider::get_evidence(ByteView report_data) {
                                            " bytes; the maximum is 64");
   auto esys = Esys::open(cfg_.tcti);
   if (!esys) return std::unexpected(std::move(esys.error()));
-  auto ak = ak_public_der(*esys, cfg_.tpm_ak_handle);
-  if (!ak) {
-    if (ak.error().code == Code::NotFound)
-      return fail_tpm(Code::NotFound, "no AK at " + handle_hex(cfg_.tpm_ak_handle) +
-                                          " (provision one with 'attest-cli tpm provision-ak')");
-    return std::unexpected(std::move(ak.error()));
-  }
+  auto key = open_ak(*esys, cfg_.tpm_ak_handle);
+  if (!key) return std::unexpected(std::move(key.error()));
+  // Trustee's tpm verifier checks RSASSA signatures only: an ECC AK's quote would be refused
+  // there, after the whole handshake, with a less helpful message.
+  if (key->pub.type != TPM2_ALG_RSA)
+    return fail_tpm(Code::Unsupported,
+                    "the AK at " + handle_hex(cfg_.tpm_ak_handle) +
+                        " is not an RSA key; Trustee's tpm verifier accepts only RSASSA quotes "
+                        "(replace it: 'attest-cli tpm provision-ak --alg rsa --force')");
+  auto ak = public_to_spki_der(key->pub);
+  if (!ak) return std::unexpected(std::move(ak.error()));
   const auto nonce = tpm_nonce(report_data);
-  auto q = quote_sha256_pcrs(*esys, cfg_.tpm_ak_handle, nonce);
+  auto q = quote_sha256_pcrs(*esys, *key, nonce);
   if (!q) return std::unexpected(std::move(q.error()));
 
   Evidence ev;

@@ -160,6 +160,7 @@ TEST(ImdsClientHttp, TdQuoteRoundTrip) {
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_TRUE(reqs[0].starts_with("POST /acc/tdquote HTTP/1.1\r\n")) << reqs[0];
   EXPECT_NE(reqs[0].find("\r\nContent-Type: application/json\r\n"), std::string::npos);
+  EXPECT_NE(reqs[0].find("\r\nMetadata: true\r\n"), std::string::npos) << reqs[0];
   const auto body = nlohmann::json::parse(request_body(reqs[0]));
   EXPECT_EQ(body, (nlohmann::json{{"report", base64_encode(td_report, Base64::Url, false)}}));
 }

@@ -21,7 +21,11 @@ TEST(TrusteeSpelling, MovesLeadingKbsOptionsAfterTheSubcommand) {
   EXPECT_EQ(rewrite_trustee_args({"attest-cli", "--url=https://k", "get-resource", "--path",
                                   "a/b/c", "--initdata", "i.toml"}),
             (Args{"attest-cli", "get-resource", "--url=https://k", "--base64", "--path", "a/b/c",
-                  "--initdata", "i.toml"}));
+                  "--initdata-text", "i.toml"}));
+  EXPECT_EQ(rewrite_trustee_args({"attest-cli", "--url", "https://k", "get-resource",
+                                  "--initdata=version = \"0.1.0\"", "--path", "/a/b/c"}),
+            (Args{"attest-cli", "get-resource", "--url", "https://k", "--base64",
+                  "--initdata-text=version = \"0.1.0\"", "--path", "/a/b/c"}));
   EXPECT_EQ(rewrite_trustee_args({"attest-cli", "--url", "https://k", "attest"}),
             (Args{"attest-cli", "attest", "--url", "https://k"}));
 }
@@ -74,7 +78,7 @@ TEST(KbsCommands, UsageErrorsExitTwoWithOneLine) {
       {{"get-resource", "--url", "https://k", "--mode", "0999", "kbs:///a/b/c"},
        "attest-cli: --mode: expected octal like 0400, got '0999'\n"},
       {{"get-resource", "--url", "https://k", "--token-key", "k.pem", "kbs:///a/b/c"},
-       "attest-cli: --token-key needs --token or --token-file\n"},
+       "attest-cli: --token-key needs --token-file\n"},
       {{"attest", "--tee", "sample", "--url", "ftp://k"},
        "attest-cli: KBS URL must start with https:// (or http:// with --insecure-http): ftp://k\n"},
   };
@@ -105,10 +109,11 @@ TEST(KbsCommands, MissingOptionFilesAreUsageErrors) {
                                "--initdata", "/nonexistent/init.toml"});
   EXPECT_EQ(init.code, kExitUsage);
   EXPECT_TRUE(init.err.starts_with("attest-cli: --initdata: ")) << init.err;
-  const CliRun key = run_cli({"get-resource", "--url", "https://127.0.0.1:1", "--token", "t",
-                              "--token-key", "/nonexistent/key.pem", "kbs:///a/b/c"});
-  EXPECT_EQ(key.code, kExitUsage);
-  EXPECT_TRUE(key.err.starts_with("attest-cli: --token-key: ")) << key.err;
+  const CliRun token =
+      run_cli({"get-resource", "--url", "https://127.0.0.1:1", "--token-file", "/nonexistent/token",
+               "--token-key", "/nonexistent/key.pem", "kbs:///a/b/c"});
+  EXPECT_EQ(token.code, kExitUsage);
+  EXPECT_TRUE(token.err.starts_with("attest-cli: --token-file: ")) << token.err;
 }
 
 TEST(KbsCommands, HelpShowsTheExitCodes) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <thread>
 
 #include "agent/kbs/wire.h"
@@ -255,6 +257,28 @@ TEST_F(RcarClientTest, TokenIsCachedUntilNearExpiry) {
   EXPECT_EQ(http.auth_count, 2);
   ASSERT_TRUE(client.attest());  // attest() is always fresh
   EXPECT_EQ(http.auth_count, 3);
+}
+
+// exp = INT64_MIN minus the refresh margin used to wrap to "valid for ever" (signed overflow);
+// it must count as expired, and exp = INT64_MAX as valid, without overflow either way.
+TEST_F(RcarClientTest, ExtremeTokenTimesSaturate) {
+  http.attest = [](const HttpRequest&) -> Result<HttpResponse> {
+    return response(
+        200, R"({"token":")" + make_token(std::numeric_limits<std::int64_t>::min()) + R"("})");
+  };
+  KbsClient expired(http, provider, options());
+  ASSERT_TRUE(expired.token());
+  ASSERT_TRUE(expired.token());
+  EXPECT_EQ(http.auth_count, 2);  // never cached
+
+  http.attest = [](const HttpRequest&) -> Result<HttpResponse> {
+    return response(
+        200, R"({"token":")" + make_token(std::numeric_limits<std::int64_t>::max()) + R"("})");
+  };
+  KbsClient lasting(http, provider, options());
+  ASSERT_TRUE(lasting.token());
+  ASSERT_TRUE(lasting.token());
+  EXPECT_EQ(http.auth_count, 3);  // one handshake, then the cache
 }
 
 TEST_F(RcarClientTest, ResourceReattestsOnStaleSessionThenReachesDecryption) {

@@ -41,6 +41,12 @@ TEST(ResourceUri, BareAndIpv6) {
   auto v6 = parse_resource_uri("kbs://[::1]:8443/a/b/c");
   ASSERT_TRUE(v6);
   EXPECT_EQ(v6->authority, "[::1]:8443");
+  // trustee-attester's --path spelling: one leading '/' (but not two).
+  auto rooted = parse_resource_uri("/default/demo/key?v=1");
+  ASSERT_TRUE(rooted);
+  EXPECT_EQ(rooted->path(), "default/demo/key");
+  EXPECT_EQ(rooted->query, "v=1");
+  EXPECT_EQ(rooted->authority, "");
   auto leading = parse_resource_uri("kbs:///_a/-b/0c");
   ASSERT_TRUE(leading);
   EXPECT_EQ(leading->repository, "_a");
@@ -60,6 +66,7 @@ TEST(ResourceUri, Rejects) {
   expect_invalid("kbs:///default//1", "type is empty");
   expect_invalid("kbs:///default/key/", "tag is empty");
   expect_invalid("", "exactly three segments");
+  expect_invalid("//default/key/1", "exactly three segments");
   expect_invalid("kbs:///.hidden/key/1", "repository must start with");
   expect_invalid("kbs:///default/../1", "type must start with");
   expect_invalid("kbs:///default/ke y/1", "type may hold only");

@@ -124,10 +124,12 @@ TEST_F(KbsE2e, AttestThenPassport) {
                          scratch_);
   ASSERT_EQ(p.exit_code, kExitOk) << p.err;
   EXPECT_EQ(p.out, kSecretText);
-  const auto q = run_cli(
-      {"get-resource", "--url", kbs_->url(), "--insecure-http", "--token",
-       token.substr(0, token.size() - 1), "--token-key", key_file.string(), "--base64", kUri},
-      scratch_);
+  // The token without its newline works as well.
+  const auto bare_token = out_ / "token-bare";
+  write_text_file(bare_token, token.substr(0, token.size() - 1));
+  const auto q = run_cli({"get-resource", "--url", kbs_->url(), "--insecure-http", "--token-file",
+                          bare_token.string(), "--token-key", key_file.string(), "--base64", kUri},
+                         scratch_);
   ASSERT_EQ(q.exit_code, kExitOk) << q.err;
   EXPECT_EQ(q.out, base64_encode(kSecret) + "\n");
   auto stats = kbs_->stats();

@@ -23,7 +23,7 @@ class CliTpm : public testing::SwtpmTest {
 };
 
 TEST_F(CliTpm, ProvisionAkPrintsPemMatchingTpm2Readpublic) {
-  auto [status, pem] = cli("tpm provision-ak --handle 0x81010007 --alg ecc");
+  auto [status, pem] = cli("tpm provision-ak --handle 0x81010007 --alg ecc --format pem");
   ASSERT_EQ(status, 0) << err();
   EXPECT_EQ(err(), "attest-cli: ecc AK persisted at 0x81010007\n");
   EXPECT_EQ(pem.rfind("-----BEGIN PUBLIC KEY-----\n", 0), 0u);
@@ -31,6 +31,25 @@ TEST_F(CliTpm, ProvisionAkPrintsPemMatchingTpm2Readpublic) {
   ASSERT_EQ(tpm2("readpublic -c 0x81010007 -f pem -o " + out.string() + " >/dev/null").first, 0);
   const Bytes theirs = testing::read_test_file(out);
   EXPECT_EQ(pem, std::string(theirs.begin(), theirs.end()));
+}
+
+// Trustee v0.20+: trust is the reference value trusted_aks, compared with the evidence's
+// ak_public (one-line standard base64 of the DER SubjectPublicKeyInfo); no key directory.
+TEST_F(CliTpm, ProvisionAkPrintsTheTrustedAksValueAndHowToRegisterIt) {
+  auto [status, out] = cli("tpm provision-ak");
+  ASSERT_EQ(status, 0) << err();
+  const auto der = swtpm_->state_dir() / "ak.der";
+  ASSERT_EQ(tpm2("readpublic -c 0x81010002 -f der -o " + der.string() + " >/dev/null").first, 0);
+  const std::string value = base64_encode(testing::read_test_file(der));
+  EXPECT_EQ(out, value + "\n");
+  const std::string e = err();
+  EXPECT_NE(e.find("set-sample-reference-value trusted_aks " + value + "\n"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("input.tpm.ak_public in data.reference.trusted_aks"), std::string::npos) << e;
+  EXPECT_EQ(e.find("/etc/tpm/trusted_ak_keys"), std::string::npos) << e;
+  auto [help_status, help] = cli("tpm provision-ak --help");
+  EXPECT_EQ(help_status, 0);
+  EXPECT_NE(help.find("trusted_aks"), std::string::npos) << help;
 }
 
 TEST_F(CliTpm, ProvisionAkOnOccupiedHandleFailsWithoutForce) {
