@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "tests/fakes/fake_os.h"
 #include "tests/fakes/scoped_env.h"
+#include "tests/fakes/split_os.h"
 #include "tests/unit/config/temp_config.h"
 #include "tests/unit/kbs/canned_server.h"
 
@@ -28,7 +29,9 @@ struct CliRun {
 };
 
 CliRun run_cli(const Args& args, const std::filesystem::path& default_config = {}) {
-  testing::FakeOs os;
+  testing::FakeOs fake;
+  // The config files the tests write are real files under the temporary directory.
+  testing::SplitOs os(fake, {std::filesystem::temp_directory_path()});
   std::ostringstream out;
   std::ostringstream err;
   Context ctx{os, out, err, {}};

@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "tests/fakes/fake_guest_devices.h"
 #include "tests/fakes/fake_tsm.h"
+#include "tests/fakes/split_os.h"
 #include "tests/fakes/test_kbs.h"
 #include "tests/unit/kbs_tees/kbs_tees.h"
 
@@ -54,7 +55,9 @@ class KbsTsm : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     out_.str("");
     err_.str("");
-    cli::Context ctx{*os_, out_, err_, {}};
+    // -o FILE names real files under the temporary directory.
+    SplitOs os(*os_, {std::filesystem::temp_directory_path()});
+    cli::Context ctx{os, out_, err_, {}};
     const int rc = cli::run(args, ctx);
     EXPECT_EQ(os_->open_handles(), 0);
     return rc;
