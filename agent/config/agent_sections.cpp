@@ -144,7 +144,14 @@ Result<void> read_agent(const Section& s, const IdResolver& ids, AgentSection& a
   if (credential_socket && credential_socket->is_relative())
     return s.invalid("credential_socket", "must be absolute");
   if (socket) a.socket_path = *socket;
-  if (secrets) a.secrets_dir = secrets->lexically_normal();
+  if (secrets) {
+    // One spelling ("/run/x", not "/run/x/" or "/run/./x") for the "under secrets_dir" check.
+    std::filesystem::path dir = secrets->lexically_normal();
+    if (!dir.has_filename() && dir.has_relative_path()) dir = dir.parent_path();
+    // "/" would make "under secrets_dir" mean "anywhere", undoing the [[secrets]] path rule.
+    if (!dir.has_relative_path()) return s.invalid("secrets_dir", "must not be /");
+    a.secrets_dir = dir;
+  }
   if (credential_socket) a.credential_socket = *credential_socket;
   if (mode) {
     auto m = parse_mode(*mode);

@@ -63,7 +63,7 @@ credential_socket = "/run/a/creds.sock"
   EXPECT_EQ(c->agent.socket_path, "/run/a/agent.sock");
   EXPECT_EQ(c->agent.socket_mode, 0600u);
   EXPECT_EQ(c->agent.socket_group, 10u);
-  EXPECT_EQ(c->agent.secrets_dir, "/run/a/secrets/");  // lexically normal keeps the slash
+  EXPECT_EQ(c->agent.secrets_dir, "/run/a/secrets");  // one spelling, without the slash
   EXPECT_EQ(c->agent.log_level, "debug");
   EXPECT_EQ(c->agent.refresh_seconds, 120u);
   EXPECT_EQ(c->agent.rest_listen, "127.0.0.1:8006");
@@ -219,6 +219,23 @@ secrets_dir = "/run/a/secrets"
   EXPECT_EQ(c->secrets[1].owner, 112u);
   EXPECT_EQ(c->secrets[1].group, 10u);
   EXPECT_EQ(c->secrets[2].path, "/run/a/secrets/sub/other");
+}
+
+TEST(Secrets, SecretsDirSpellingsAgree) {
+  auto c = parse(R"([agent]
+secrets_dir = "/run/./a//secrets/"
+
+[[secrets]]
+resource = "kbs:///default/key/disk"
+path = "/run/a/secrets/disk.key"
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->agent.secrets_dir, "/run/a/secrets");
+  EXPECT_EQ(c->secrets.at(0).path, "/run/a/secrets/disk.key");
+  EXPECT_EQ(error_of("[agent]\nsecrets_dir = \"/\"\n"),
+            "test.toml:2: [agent] secrets_dir must not be /");
+  EXPECT_EQ(error_of("[agent]\nsecrets_dir = \"//\"\n"),
+            "test.toml:2: [agent] secrets_dir must not be /");
 }
 
 TEST(Secrets, PathsThatEscapeOrCollideAreRefused) {
