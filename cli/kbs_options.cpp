@@ -5,23 +5,11 @@
 #include "agent/crypto/tee_key.h"
 
 namespace attest::cli {
-namespace {
-
-template <class T, class U>
-void set_if(T& target, const std::optional<U>& value) {
-  if (value) target = *value;
-}
-
-}  // namespace
 
 void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx) {
-  const config::KbsSection& c = ctx.config.kbs;
-  set_if(o.url, c.url);
-  set_if(o.cert_file, c.cert_file);
-  set_if(o.client_cert, c.client_cert);
-  set_if(o.client_key, c.client_key);
-  set_if(o.insecure_http, c.insecure_http);
-  set_if(o.timeout_seconds, c.timeout_seconds);
+  // Every [kbs] value becomes a default here, the attestation ones included (only the commands
+  // that attest read them).
+  kbs::apply_kbs_section(ctx.config.kbs, o);
   sub.add_option("--url", o.url, "KBS base URL, e.g. https://kbs.example:8080; config [kbs] url");
   sub.add_option("--cert-file", o.cert_file,
                  "Extra trusted root CA (PEM) for the KBS's TLS certificate; added to the system "
@@ -38,8 +26,7 @@ void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx
 }
 
 void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ctx) {
-  set_if(o.key_alg, ctx.config.kbs.key_alg);
-  set_if(o.initdata_file, ctx.config.kbs.initdata_file);
+  (void)ctx;  // its [kbs] defaults were applied with the connection options
   sub.add_option("--key-alg", o.key_alg, "TEE key algorithm the KBS encrypts resources to")
       ->check(CLI::IsMember({"ec-p256", "ec-p521", "rsa-oaep-256"}))
       ->capture_default_str();
@@ -61,34 +48,18 @@ Result<Bytes> read_option_file(Context& ctx, std::string_view option, const std:
 }
 
 Result<std::unique_ptr<kbs::CurlHttpClient>> make_http_client(const KbsOptions& o) {
-  kbs::HttpOptions h;
-  h.ca_file = o.cert_file;
-  h.client_cert_file = o.client_cert;
-  h.client_key_file = o.client_key;
-  h.allow_insecure_http = o.insecure_http;
-  const auto total = std::chrono::milliseconds(std::llround(o.timeout_seconds * 1000.0));
-  h.overall_timeout = total;
-  h.request_timeout = std::min(h.request_timeout, total);
-  h.connect_timeout = std::min(h.connect_timeout, total);
-  h.deadline = kbs::system_clock().now() + total;
+  kbs::HttpOptions h = kbs::http_options(o);
+  // --timeout bounds the whole command (handshake and fetch), not only each send.
+  h.deadline = kbs::system_clock().now() + h.overall_timeout;
   return kbs::CurlHttpClient::create(std::move(h));
 }
 
 Result<kbs::KbsClientOptions> make_kbs_client_options(const KbsOptions& o, Context& ctx) {
-  if (o.url.empty())
-    return fail(Code::InvalidArgument,
-                "--url is required (the KBS base URL; or [kbs] url in the config file)");
-  ATTEST_TRY(kbs::check_url_scheme(o.url, o.insecure_http));
-  kbs::KbsClientOptions k;
-  k.base_url = o.url;
-  auto alg = crypto::parse_key_alg(o.key_alg);
-  if (!alg) return std::unexpected(std::move(alg.error()).with_context("--key-alg"));
-  k.key_alg = *alg;
-  if (!o.initdata_file.empty()) {
-    auto text = read_option_file(ctx, "--initdata", o.initdata_file, 1u << 20);
-    if (!text) return std::unexpected(std::move(text.error()));
-    k.initdata_toml = std::string(text->begin(), text->end());
-  }
+  auto k = kbs::client_options(o);
+  if (!k || o.initdata_file.empty()) return k;
+  auto text = read_option_file(ctx, "--initdata", o.initdata_file, 1u << 20);
+  if (!text) return std::unexpected(std::move(text.error()));
+  k->initdata_toml = std::string(text->begin(), text->end());
   return k;
 }
 

@@ -5,22 +5,15 @@
 #include <memory>
 #include <string>
 
+#include "agent/kbs/connection.h"
 #include "agent/kbs/http_client.h"
 #include "agent/kbs/rcar_client.h"
 #include "cli/cli.h"
 
 namespace attest::cli {
 
-struct KbsOptions {
-  std::string url;
-  std::string cert_file;
-  std::string client_cert;
-  std::string client_key;
-  bool insecure_http = false;
-  double timeout_seconds = 60;
-  std::string key_alg = "ec-p256";
-  std::string initdata_file;
-};
+// The same connection settings the daemon uses (agent/kbs/connection.h).
+using KbsOptions = kbs::KbsConnection;
 
 // --url, --cert-file, --client-cert, --client-key, --insecure-http, --timeout. Their defaults
 // come from the configuration's [kbs] section (ctx.config) where it sets them.
