@@ -23,7 +23,7 @@ Result<void> KbsLoop::deliver(const SecretDelivery& d) {
 Result<std::chrono::seconds> KbsLoop::cycle() {
   auto lifetime = service_.attest();
   if (!lifetime) return std::unexpected(std::move(lifetime.error()));
-  if (ready_) {
+  if (started_) {
     // Refresh everything cached, [[secrets]] and what clients asked for. A failure keeps the
     // old value, which is still served; the next cycle comes sooner (after_failure).
     Result<void> first_error;
@@ -37,6 +37,7 @@ Result<std::chrono::seconds> KbsLoop::cycle() {
     // At start the first get() fetches; after a refresh it reads the new value.
     ATTEST_TRY(deliver(d));
   }
+  started_ = true;
   return *lifetime;
 }
 
@@ -66,7 +67,7 @@ void KbsLoop::run() {
     if (r) {
       delay = policy_.after_success(*r);
       if (!ready_) {
-        ready_ = true;
+        ready_ = true;  // cycle() has put every file in place
         service_.set_ready();
         log::notice("attested; " + std::to_string(secrets_.size()) +
                     " secret file(s) in place; ready");

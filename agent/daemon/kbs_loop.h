@@ -56,7 +56,8 @@ class KbsLoop {
   RefreshPolicy& policy_;
   std::vector<SecretDelivery> secrets_;
   KbsLoopHooks hooks_;
-  bool ready_ = false;  // only the loop's thread touches it
+  bool started_ = false;  // a start-up cycle succeeded; later cycles refresh
+  bool ready_ = false;    // readiness announced; only run()'s thread touches both
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_

@@ -64,7 +64,11 @@ void Metrics::kbs_request(std::string_view endpoint, long status,
 
 void Metrics::failure(std::string_view operation, Code code) {
   std::lock_guard lock(mu_);
-  ++failures_[{std::string(operation), std::string(code_name(code))}];
+  // "permission denied" -> "permission_denied": label values that need no quoting in queries.
+  std::string kind(code_name(code));
+  for (char& c : kind)
+    if (c == ' ') c = '_';
+  ++failures_[{std::string(operation), kind}];
 }
 
 void Metrics::release(const std::string& resource) {

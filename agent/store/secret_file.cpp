@@ -129,17 +129,4 @@ Result<void> deliver_secret_file(const SecretFile& file, ByteView data) {
   return {};
 }
 
-Result<void> remove_secret_file(const std::filesystem::path& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return {};
-    return os_error(errno, path.string());
-  }
-  if (!S_ISREG(st.st_mode))
-    return fail(Code::FailedPrecondition,
-                path.string() + ": refusing to remove " + kind_of(st.st_mode));
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return os_error(errno, path.string());
-  return {};
-}
-
 }  // namespace attest::store

@@ -31,7 +31,4 @@ struct SecretFile {
 // temporary file is removed.
 [[nodiscard]] Result<void> deliver_secret_file(const SecretFile& file, ByteView data);
 
-// Removes a delivered file (a refused or wiped secret). Absent is success.
-[[nodiscard]] Result<void> remove_secret_file(const std::filesystem::path& path);
-
 }  // namespace attest::store
