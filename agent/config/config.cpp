@@ -12,138 +12,20 @@
 
 #include <toml++/toml.h>
 
+#include "agent/config/agent_sections.h"
+#include "agent/config/toml_section.h"
+
 namespace attest::config {
 namespace {
-
-std::string_view type_name(toml::node_type t) {
-  switch (t) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "a date/time";
-    default:
-      return "nothing";
-  }
-}
-
-std::string join(std::span<const std::string_view> names) {
-  std::string out;
-  for (auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
-
-// One [section] of the file: reports errors as "<source>:<line>: [section] key ...".
-class Section {
- public:
-  Section(std::string_view source, std::string_view name, const toml::table& table)
-      : source_(source), name_(name), table_(table) {}
-
-  // Every key must be one of `known`: a typo is an error, not a silently ignored line.
-  [[nodiscard]] Result<void> check_keys(std::span<const std::string_view> known) const {
-    for (auto&& [k, v] : table_) {
-      bool found = false;
-      for (auto n : known) found = found || k.str() == n;
-      if (!found)
-        return fail(Code::InvalidArgument, at(k.source()) + "unknown key '" + std::string(k.str()) +
-                                               "' in [" + name_ + "] (known: " + join(known) + ")");
-    }
-    return {};
-  }
-
-  [[nodiscard]] Result<void> get(std::string_view key, std::optional<std::string>& out) const {
-    const toml::node* n = table_.get(key);
-    if (n == nullptr) return {};
-    if (!n->is_string()) return wrong_type(key, *n, "a string");
-    out = n->as_string()->get();
-    return {};
-  }
-
-  [[nodiscard]] Result<void> get(std::string_view key,
-                                 std::optional<std::filesystem::path>& out) const {
-    std::optional<std::string> s;
-    ATTEST_TRY(get(key, s));
-    if (!s) return {};
-    if (s->empty()) return invalid(key, "must not be empty");
-    out = *s;
-    return {};
-  }
-
-  [[nodiscard]] Result<void> get(std::string_view key, std::optional<bool>& out) const {
-    const toml::node* n = table_.get(key);
-    if (n == nullptr) return {};
-    if (!n->is_boolean()) return wrong_type(key, *n, "a boolean (true or false)");
-    out = n->as_boolean()->get();
-    return {};
-  }
-
-  // A number of seconds: TOML's 10 and 10.0 are both accepted.
-  [[nodiscard]] Result<void> get(std::string_view key, std::optional<double>& out) const {
-    const toml::node* n = table_.get(key);
-    if (n == nullptr) return {};
-    if (n->is_integer())
-      out = static_cast<double>(n->as_integer()->get());
-    else if (n->is_floating_point())
-      out = n->as_floating_point()->get();
-    else
-      return wrong_type(key, *n, "a number");
-    return {};
-  }
-
-  // Integers in [0, max]; TOML's 0x81010002 spelling works for handles.
-  [[nodiscard]] Result<void> get(std::string_view key, std::optional<std::uint32_t>& out,
-                                 std::uint32_t max) const {
-    const toml::node* n = table_.get(key);
-    if (n == nullptr) return {};
-    if (!n->is_integer()) return wrong_type(key, *n, "an integer");
-    const std::int64_t v = n->as_integer()->get();
-    if (v < 0 || v > static_cast<std::int64_t>(max))
-      return invalid(key, "is " + std::to_string(v) + ", outside 0.." + std::to_string(max));
-    out = static_cast<std::uint32_t>(v);
-    return {};
-  }
-
-  [[nodiscard]] std::unexpected<Error> invalid(std::string_view key, std::string what) const {
-    const toml::node* n = table_.get(key);
-    return fail(Code::InvalidArgument,
-                (n != nullptr ? at(n->source()) : std::string(source_) + ": ") + "[" + name_ +
-                    "] " + std::string(key) + " " + what);
-  }
-
- private:
-  std::string at(const toml::source_region& r) const {
-    return std::string(source_) + ":" + std::to_string(r.begin.line) + ": ";
-  }
-
-  std::unexpected<Error> wrong_type(std::string_view key, const toml::node& n,
-                                    std::string_view expected) const {
-    return invalid(
-        key, "must be " + std::string(expected) + ", not " + std::string(type_name(n.type())));
-  }
-
-  std::string_view source_;
-  std::string name_;
-  const toml::table& table_;
-};
 
 constexpr std::array<std::string_view, 8> kKbsKeys{
     "url",     "cert_file",       "client_cert",   "client_key",
     "key_alg", "timeout_seconds", "insecure_http", "initdata_file"};
 constexpr std::array<std::string_view, 7> kEvidenceKeys{
     "tee", "tcti", "ak_handle", "tsm_report_dir", "tpm_eventlog", "ccel_path", "snp_vmpl"};
-constexpr std::array<std::string_view, 2> kAgentKeys{"socket_path", "secrets_dir"};
 constexpr std::array<std::string_view, 3> kSections{"kbs", "evidence", "agent"};
+// Arrays of tables: [[access]], [[secrets]], [[credentials]].
+constexpr std::array<std::string_view, 3> kEntryLists{"access", "secrets", "credentials"};
 constexpr std::array<std::string_view, 3> kKeyAlgs{"ec-p256", "ec-p521", "rsa-oaep-256"};
 
 Result<void> read_kbs(const Section& s, KbsSection& k) {
@@ -188,42 +70,107 @@ Result<void> read_evidence(const Section& s, EvidenceSection& e) {
   return {};
 }
 
-Result<void> read_agent(const Section& s, AgentSection& a) {
-  ATTEST_TRY(s.check_keys(kAgentKeys));
-  std::optional<std::filesystem::path> socket;
-  std::optional<std::filesystem::path> secrets;
-  ATTEST_TRY(s.get("socket_path", socket));
-  ATTEST_TRY(s.get("secrets_dir", secrets));
-  // The daemon runs from / under systemd: relative paths would be a trap.
-  if (socket && socket->is_relative()) return s.invalid("socket_path", "must be absolute");
-  if (secrets && secrets->is_relative()) return s.invalid("secrets_dir", "must be absolute");
-  if (socket) a.socket_path = *socket;
-  if (secrets) a.secrets_dir = *secrets;
+bool one_of(std::string_view name, std::span<const std::string_view> names) {
+  for (auto n : names)
+    if (name == n) return true;
+  return false;
+}
+
+// Each [[name]] entry in file order, as Sections labelled "[[name]]".
+template <class Read>
+Result<void> for_each_entry(const toml::table& root, std::string_view source, std::string_view name,
+                            Read&& read) {
+  const toml::node* n = root.get(name);
+  if (n == nullptr) return {};
+  for (const toml::node& e : *n->as_array())
+    ATTEST_TRY(read(Section(source, "[[" + std::string(name) + "]]", *e.as_table())));
   return {};
 }
 
-Result<AgentConfig> from_table(const toml::table& root, std::string_view source) {
-  AgentConfig cfg;
+// The same path twice would make two entries race for one file; the same (unit, id) twice
+// would make the answer depend on the order of the file.
+Result<void> check_duplicates(const toml::table& root, std::string_view source,
+                              const AgentConfig& cfg) {
+  const auto line_of = [&](std::string_view list, std::size_t i, std::string_view key) {
+    return Section(source, "", *root.get(list)->as_array()->get(i)->as_table()).line(key);
+  };
+  for (std::size_t i = 0; i < cfg.secrets.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (cfg.secrets[i].path == cfg.secrets[j].path)
+        return fail(Code::InvalidArgument,
+                    std::string(source) + ":" + std::to_string(line_of("secrets", i, "path")) +
+                        ": [[secrets]] path " + cfg.secrets[i].path.string() +
+                        " is already used by the entry at line " +
+                        std::to_string(line_of("secrets", j, "path")));
+  for (std::size_t i = 0; i < cfg.credentials.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (cfg.credentials[i].unit == cfg.credentials[j].unit &&
+          cfg.credentials[i].id == cfg.credentials[j].id)
+        return fail(Code::InvalidArgument,
+                    std::string(source) + ":" + std::to_string(line_of("credentials", i, "id")) +
+                        ": [[credentials]] unit '" + cfg.credentials[i].unit + "' id '" +
+                        cfg.credentials[i].id + "' is already defined at line " +
+                        std::to_string(line_of("credentials", j, "id")));
+  return {};
+}
+
+Result<AgentConfig> from_table(const toml::table& root, std::string_view source,
+                               const IdResolver& ids) {
+  // Shapes first (every key known, sections are tables, entry lists are [[arrays]]), then the
+  // contents in a fixed order: [[secrets]] paths need [agent] secrets_dir wherever it stands.
   for (auto&& [k, v] : root) {
     const std::string where =
         std::string(source) + ":" + std::to_string(k.source().begin.line) + ": ";
     const std::string name(k.str());
-    bool known = false;
-    for (auto n : kSections) known = known || name == n;
+    if (one_of(name, kEntryLists)) {
+      if (!v.is_array_of_tables())
+        return fail(Code::InvalidArgument, where + name + " must be a list of tables ([[" + name +
+                                               "]] entries), not " +
+                                               std::string(type_name(v.type())));
+      continue;
+    }
+    const bool known = one_of(name, kSections);
     if (!known && !v.is_table())
       return fail(Code::InvalidArgument, where + "unknown top-level key '" + name +
                                              "' (settings go in [kbs], [evidence] or [agent])");
     if (!known)
-      return fail(Code::InvalidArgument,
-                  where + "unknown section [" + name + "] (known: " + join(kSections) + ")");
+      return fail(Code::InvalidArgument, where + "unknown section [" + name + "] (known: " +
+                                             join(kSections) + ", " + join(kEntryLists) + ")");
     if (!v.is_table())
       return fail(Code::InvalidArgument, where + name + " must be a section ([" + name +
                                              "]), not " + std::string(type_name(v.type())));
-    const Section s(source, name, *v.as_table());
-    if (name == "kbs") ATTEST_TRY(read_kbs(s, cfg.kbs));
-    if (name == "evidence") ATTEST_TRY(read_evidence(s, cfg.evidence));
-    if (name == "agent") ATTEST_TRY(read_agent(s, cfg.agent));
   }
+  AgentConfig cfg;
+  const auto section = [&](std::string_view name) -> std::optional<Section> {
+    const toml::node* n = root.get(name);
+    if (n == nullptr) return std::nullopt;
+    return Section(source, "[" + std::string(name) + "]", *n->as_table());
+  };
+  if (auto s = section("kbs")) ATTEST_TRY(read_kbs(*s, cfg.kbs));
+  if (auto s = section("evidence")) ATTEST_TRY(read_evidence(*s, cfg.evidence));
+  if (auto s = section("agent"))
+    ATTEST_TRY(read_agent(*s, ids, cfg.agent));
+  else
+    cfg.agent.socket_group = default_socket_group(ids);
+  ATTEST_TRY(for_each_entry(root, source, "access", [&](const Section& s) -> Result<void> {
+    auto r = read_access(s, ids);
+    if (!r) return std::unexpected(std::move(r.error()));
+    cfg.access.push_back(std::move(*r));
+    return {};
+  }));
+  ATTEST_TRY(for_each_entry(root, source, "secrets", [&](const Section& s) -> Result<void> {
+    auto e = read_secret(s, ids, cfg.agent.secrets_dir);
+    if (!e) return std::unexpected(std::move(e.error()));
+    cfg.secrets.push_back(std::move(*e));
+    return {};
+  }));
+  ATTEST_TRY(for_each_entry(root, source, "credentials", [&](const Section& s) -> Result<void> {
+    auto c = read_credential(s);
+    if (!c) return std::unexpected(std::move(c.error()));
+    cfg.credentials.push_back(std::move(*c));
+    return {};
+  }));
+  ATTEST_TRY(check_duplicates(root, source, cfg));
   return cfg;
 }
 
@@ -236,9 +183,14 @@ struct FdCloser {
 }  // namespace
 
 Result<AgentConfig> parse_config(std::string_view text, std::string_view source) {
+  return parse_config(text, source, system_id_resolver());
+}
+
+Result<AgentConfig> parse_config(std::string_view text, std::string_view source,
+                                 const IdResolver& ids) {
   try {
     const toml::table root = toml::parse(text, source);
-    return from_table(root, source);
+    return from_table(root, source, ids);
   } catch (const toml::parse_error& e) {
     return fail(Code::InvalidArgument, std::string(source) + ":" +
                                            std::to_string(e.source().begin.line) + ": " +
@@ -265,12 +217,18 @@ Result<void> check_config_file_mode(const std::filesystem::path& path, mode_t mo
 }
 
 Result<AgentConfig> load_config(const std::filesystem::path& path, ConfigOrigin origin) {
+  return load_config(path, origin, system_id_resolver());
+}
+
+Result<AgentConfig> load_config(const std::filesystem::path& path, ConfigOrigin origin,
+                                const IdResolver& ids) {
   // The Os seam serves the providers' kernel ABI and has no stat(); the configuration belongs
   // to the process itself, so it is read with plain POSIX calls here.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
     const int err = errno;
-    if (err == ENOENT && origin == ConfigOrigin::Default) return AgentConfig{};
+    if (err == ENOENT && origin == ConfigOrigin::Default)
+      return parse_config("", path.string(), ids);
     auto e = os_error(err, "config file " + path.string());
     if (err == ENOENT) e.error().code = Code::InvalidArgument;
     return e;
@@ -296,7 +254,7 @@ Result<AgentConfig> load_config(const std::filesystem::path& path, ConfigOrigin 
       return fail(Code::InvalidArgument, "config file " + path.string() + " is larger than " +
                                              std::to_string(kMaxConfigBytes) + " bytes");
   }
-  return parse_config(text, path.string());
+  return parse_config(text, path.string(), ids);
 }
 
 void apply_evidence(const EvidenceSection& e, ProviderConfig& cfg) {

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/config/id_resolver.h"
 #include "common/error.h"
 #include "providers/provider.h"
 
@@ -54,14 +55,17 @@ struct EvidenceSection {
 // For the daemon; no other module holds these defaults.
 struct AgentSection {
   std::filesystem::path socket_path = "/run/attest-agent/agent.sock";
-  mode_t socket_mode = 0660;
-  // Group owning the socket; nullopt: "attest" when that group exists, else root's.
+  mode_t socket_mode = 0660;  // written as a string, "0660"; no setuid/setgid/sticky bits
+  // Group owning the socket; nullopt: "attest" when that group exists, else root's. The loader
+  // always fills it (names and that default are resolved at load).
   std::optional<gid_t> socket_group;
   std::filesystem::path secrets_dir = "/run/attest-agent/secrets";
   std::string log_level = "info";  // error, warning, notice, info, debug
-  // 0: refresh at 80 % of the token lifetime with +-10 % jitter; else every N seconds.
+  // 0: refresh at 80 % of the token lifetime with +-10 % jitter; else every N seconds
+  // (10..86400, never later than that fraction of the lifetime: daemon::RefreshPolicy).
   std::uint32_t refresh_seconds = 0;
-  // Optional loopback TCP listener for CoCo api-server-rest clients ("127.0.0.1:8006").
+  // Optional loopback TCP listener for CoCo api-server-rest clients ("127.0.0.1:8006",
+  // "[::1]:8006"); validated with parse_loopback_listen (agent_values.h), kept as written.
   std::optional<std::string> rest_listen;
   // systemd LoadCredential= socket (issue: credentials).
   std::filesystem::path credential_socket = "/run/attest-agent/credentials.sock";
@@ -72,7 +76,7 @@ struct AccessRule {
   std::vector<uid_t> uids;             // names resolved at load
   std::vector<gid_t> gids;             // names resolved at load
   bool loopback = false;               // callers on the loopback TCP listener (no uid)
-  std::vector<std::string> resources;  // globs over "repo/type/tag"
+  std::vector<std::string> resources;  // globs over "repo/type/tag" (glob.h)
   bool token = false;
   bool evidence = false;
   bool measurements = false;
@@ -80,18 +84,20 @@ struct AccessRule {
 
 // [[secrets]]: resources fetched at start and delivered as files.
 struct SecretEntry {
-  std::string resource;        // "kbs:///repo/type/tag" as written
-  std::filesystem::path path;  // absolute: relative ones are resolved under secrets_dir
-  mode_t mode = 0400;
+  std::string resource;  // "kbs:///repo/type/tag" as written
+  // Absolute and normalized: relative ones are resolved under secrets_dir; paths outside it and
+  // ".." are refused (agent_sections.cpp says why). Unique across entries.
+  std::filesystem::path path;
+  mode_t mode = 0400;          // no group/other write, no setuid/setgid/sticky
   std::optional<uid_t> owner;  // names resolved at load
   std::optional<gid_t> group;
 };
 
 // [[credentials]]: systemd LoadCredential= requests mapped to resources.
 struct CredentialEntry {
-  std::string unit;      // glob over the requesting unit's name
-  std::string id;        // the credential ID
-  std::string resource;  // "kbs:///repo/type/tag"
+  std::string unit;      // glob over the requesting unit's name (glob.h)
+  std::string id;        // the credential ID (systemd's rules: credential_id_valid)
+  std::string resource;  // "kbs:///repo/type/tag"; (unit, id) pairs are unique
 };
 
 struct AgentConfig {
@@ -105,7 +111,10 @@ struct AgentConfig {
 
 // Parses TOML text. `source` names it in messages ("<source>:<line>: ..."). Syntax errors,
 // unknown sections/keys, wrong types and out-of-range values are InvalidArgument.
+// User and group names resolve through `ids` (the overload without it uses the system's).
 [[nodiscard]] Result<AgentConfig> parse_config(std::string_view text, std::string_view source);
+[[nodiscard]] Result<AgentConfig> parse_config(std::string_view text, std::string_view source,
+                                               const IdResolver& ids);
 
 // Whether the path was the built-in default or given by the user (--config, ATTEST_CONFIG).
 enum class ConfigOrigin { Default, Explicit };
@@ -115,6 +124,8 @@ enum class ConfigOrigin { Default, Explicit };
 // PermissionDenied (see check_config_file_mode).
 [[nodiscard]] Result<AgentConfig> load_config(const std::filesystem::path& path,
                                               ConfigOrigin origin);
+[[nodiscard]] Result<AgentConfig> load_config(const std::filesystem::path& path,
+                                              ConfigOrigin origin, const IdResolver& ids);
 
 // The ownership/mode rule, as a pure function: group- or world-writable is refused, and so is a
 // file owned by neither root nor `caller` (who could otherwise edit it under our feet).

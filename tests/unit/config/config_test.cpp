@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/unit/config/fake_ids.h"
 #include "tests/unit/config/temp_config.h"
 
 namespace attest::config {
@@ -111,7 +112,8 @@ TEST(ParseConfig, TyposAndWrongTypesNameTheKeyAndLine) {
        "test.toml:3: unknown key 'urll' in [kbs] (known: url, cert_file, client_cert, "
        "client_key, key_alg, timeout_seconds, insecure_http, initdata_file)"},
       {"\n[kbss]\nurl = \"x\"\n",
-       "test.toml:2: unknown section [kbss] (known: kbs, evidence, agent)"},
+       "test.toml:2: unknown section [kbss] (known: kbs, evidence, agent, access, secrets, "
+       "credentials)"},
       {"url = \"https://k\"\n",
        "test.toml:1: unknown top-level key 'url' (settings go in [kbs], [evidence] or [agent])"},
       {"kbs = 1\n", "test.toml:1: kbs must be a section ([kbs]), not an integer"},
@@ -176,7 +178,8 @@ TEST(ShippedConfig, CommentedValuesAreTheBuiltInDefaults) {
 
   const std::string enabled =
       std::regex_replace(all.str(), std::regex("^# ([a-z_]+ = )", std::regex::multiline), "$1");
-  auto on = parse(enabled);
+  const testing::FakeIds ids;
+  auto on = parse_config(enabled, "enabled.toml", ids);
   ASSERT_TRUE(on) << on.error().message;
   const ProviderConfig defaults;
   ProviderConfig applied;
@@ -193,8 +196,42 @@ TEST(ShippedConfig, CommentedValuesAreTheBuiltInDefaults) {
   EXPECT_EQ(on->kbs.key_alg, "ec-p256");
   EXPECT_EQ(on->kbs.timeout_seconds, 60.0);
   EXPECT_EQ(on->kbs.insecure_http, false);
-  EXPECT_EQ(on->agent.socket_path, AgentSection{}.socket_path);
-  EXPECT_EQ(on->agent.secrets_dir, AgentSection{}.secrets_dir);
+  auto defaults_only = parse_config("", "empty.toml", ids);
+  ASSERT_TRUE(defaults_only) << defaults_only.error().message;
+  const AgentSection& d = defaults_only->agent;
+  EXPECT_EQ(on->agent.socket_path, d.socket_path);
+  EXPECT_EQ(on->agent.socket_mode, d.socket_mode);
+  EXPECT_EQ(on->agent.socket_group, d.socket_group);  // "attest", which FakeIds knows
+  EXPECT_EQ(on->agent.secrets_dir, d.secrets_dir);
+  EXPECT_EQ(on->agent.log_level, d.log_level);
+  EXPECT_EQ(on->agent.refresh_seconds, d.refresh_seconds);
+  EXPECT_EQ(on->agent.credential_socket, d.credential_socket);
+  EXPECT_EQ(on->agent.rest_listen, "127.0.0.1:8006");  // an example: off by default
+  EXPECT_FALSE(d.rest_listen);
+  // The [[...]] examples stay examples: commented out, they add no entries.
+  EXPECT_TRUE(on->access.empty());
+  EXPECT_TRUE(on->secrets.empty());
+  EXPECT_TRUE(on->credentials.empty());
+}
+
+// The [[access]], [[secrets]] and [[credentials]] examples of the shipped file are valid.
+TEST(ShippedConfig, ExamplesParse) {
+  std::ifstream in(std::string(ATTEST_FIXTURES_DIR) + "/../../packaging/config.toml");
+  ASSERT_TRUE(in);
+  std::stringstream all;
+  all << in.rdbuf();
+  std::string examples = std::regex_replace(
+      all.str(), std::regex("^# (\\[\\[[a-z]+\\]\\])$", std::regex::multiline), "$1");
+  examples = std::regex_replace(examples, std::regex("^#   ", std::regex::multiline), "");
+  auto c = parse_config(examples, "examples.toml", testing::FakeIds{});
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->access.size(), 2u);
+  EXPECT_EQ(c->access[0].uids, (std::vector<uid_t>{112, 1001}));
+  EXPECT_TRUE(c->access[1].loopback);
+  ASSERT_EQ(c->secrets.size(), 1u);
+  EXPECT_EQ(c->secrets[0].path, "/run/attest-agent/secrets/root-disk.key");
+  ASSERT_EQ(c->credentials.size(), 1u);
+  EXPECT_EQ(c->credentials[0].id, "db.tls-key");
 }
 
 TEST(LoadConfig, MissingDefaultFileIsDefaults) {
