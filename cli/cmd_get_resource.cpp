@@ -8,6 +8,7 @@
 #include "agent/kbs/resource_uri.h"
 #include "cli/commands.h"
 #include "cli/kbs_options.h"
+#include "cli/secret_output.h"
 
 namespace attest::cli {
 namespace {
@@ -17,29 +18,11 @@ struct GetResourceOptions {
   TeeOptions tee;
   std::string uri;
   std::string path;  // trustee-attester's --path repo/type/tag
-  std::string output;
-  std::string mode = "0600";
-  bool base64 = false;
+  SecretOutputOptions out;
   std::string token;
   std::string token_file;
   std::string token_key;
 };
-
-Result<unsigned> parse_mode(std::string_view text) {
-  if (text.empty() || text.size() > 5)
-    return fail(Code::InvalidArgument,
-                "--mode: expected octal like 0400, got '" + std::string(text) + "'");
-  unsigned mode = 0;
-  for (char c : text) {
-    if (c < '0' || c > '7')
-      return fail(Code::InvalidArgument,
-                  "--mode: expected octal like 0400, got '" + std::string(text) + "'");
-    mode = mode * 8 + static_cast<unsigned>(c - '0');
-  }
-  if (mode > 07777)
-    return fail(Code::InvalidArgument, "--mode: " + std::string(text) + " is out of range");
-  return mode;
-}
 
 // Wipes a std::string holding a credential when it goes out of scope.
 struct Wiped {
@@ -73,8 +56,8 @@ Result<void> run_get_resource(const GetResourceOptions& o, Context& ctx) {
                 "give the resource either as kbs:///repo/type/tag or with --path");
   if (!o.token_key.empty() && o.token.empty() && o.token_file.empty())
     return fail(Code::InvalidArgument, "--token-key needs --token or --token-file");
-  auto mode = parse_mode(o.mode);
-  if (!mode) return std::unexpected(std::move(mode.error()));
+  // Checked before any network traffic: a bad --mode is a usage error, not a wasted fetch.
+  if (auto mode = parse_mode(o.out.mode); !mode) return std::unexpected(std::move(mode.error()));
   auto uri = kbs::parse_resource_uri(o.uri.empty() ? o.path : o.uri);
   if (!uri) return std::unexpected(std::move(uri.error()));
   KbsOptions kopts = o.kbs;
@@ -95,44 +78,37 @@ Result<void> run_get_resource(const GetResourceOptions& o, Context& ctx) {
     secret = client.get_resource(*uri);
   }
   if (!secret) return std::unexpected(std::move(secret.error()));
-  if (!o.base64) return write_output(ctx, o.output, secret->bytes(), *mode);
-  Wiped text{base64_encode(secret->bytes()) + "\n"};
-  return write_output(ctx, o.output, as_bytes(text.s), *mode);
+  return write_secret(ctx, o.out, secret->bytes());
 }
 
 }  // namespace
 
 Command get_resource_command() {
-  return {
-      "get-resource", "Attest to a Trustee KBS and fetch a secret (kbs:///repository/type/tag)",
-      [](CLI::App& sub, Context& ctx) -> std::function<Result<void>()> {
-        auto o = std::make_shared<GetResourceOptions>();
-        sub.add_option("uri", o->uri,
-                       "kbs:///repo/type/tag, kbs://host:port/repo/type/tag or repo/type/tag "
-                       "(an optional ?query is passed to the KBS)");
-        sub.add_option("--path", o->path, "The resource as repo/type/tag (trustee-attester)");
-        add_kbs_connection_options(sub, o->kbs, ctx);
-        add_kbs_attestation_options(sub, o->kbs, ctx);
-        add_tee_options(sub, o->tee, ctx);
-        sub.add_option("-o,--output", o->output,
-                       "Write the secret to PATH atomically (never a partial file) instead "
-                       "of stdout");
-        sub.add_option("--mode", o->mode, "File mode (octal) of --output")->capture_default_str();
-        sub.add_flag("--base64", o->base64, "Print the secret base64-encoded, with a newline");
-        auto* token = sub.add_option("--token", o->token,
-                                     "Passport mode: an attestation token from 'attest' "
-                                     "(sent as Authorization: Bearer; no attestation here)");
-        auto* token_file = sub.add_option("--token-file", o->token_file,
-                                          "Passport mode: read the token from PATH");
-        auto* token_key = sub.add_option("--token-key", o->token_key,
-                                         "Passport mode: the TEE private key (PEM) the token "
-                                         "binds ('attest --key-out')");
-        token->excludes(token_file);
-        token->needs(token_key);
-        token_file->needs(token_key);
-        sub.footer(kKbsExitCodesHelp);
-        return [o, &ctx] { return run_get_resource(*o, ctx); };
-      }};
+  return {"get-resource", "Attest to a Trustee KBS and fetch a secret (kbs:///repository/type/tag)",
+          [](CLI::App& sub, Context& ctx) -> std::function<Result<void>()> {
+            auto o = std::make_shared<GetResourceOptions>();
+            sub.add_option("uri", o->uri,
+                           "kbs:///repo/type/tag, kbs://host:port/repo/type/tag or repo/type/tag "
+                           "(an optional ?query is passed to the KBS)");
+            sub.add_option("--path", o->path, "The resource as repo/type/tag (trustee-attester)");
+            add_kbs_connection_options(sub, o->kbs, ctx);
+            add_kbs_attestation_options(sub, o->kbs, ctx);
+            add_tee_options(sub, o->tee, ctx);
+            add_secret_output_options(sub, o->out);
+            auto* token = sub.add_option("--token", o->token,
+                                         "Passport mode: an attestation token from 'attest' "
+                                         "(sent as Authorization: Bearer; no attestation here)");
+            auto* token_file = sub.add_option("--token-file", o->token_file,
+                                              "Passport mode: read the token from PATH");
+            auto* token_key = sub.add_option("--token-key", o->token_key,
+                                             "Passport mode: the TEE private key (PEM) the token "
+                                             "binds ('attest --key-out')");
+            token->excludes(token_file);
+            token->needs(token_key);
+            token_file->needs(token_key);
+            sub.footer(kKbsExitCodesHelp);
+            return [o, &ctx] { return run_get_resource(*o, ctx); };
+          }};
 }
 
 }  // namespace attest::cli

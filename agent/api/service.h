@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "agent/crypto/secure_buffer.h"
 #include "agent/kbs/resource_uri.h"
 #include "common/bytes.h"
 #include "common/error.h"
-#include "agent/crypto/secure_buffer.h"
 
 namespace attest::api {
 
@@ -34,8 +34,8 @@ struct MeasurementRequest {
 
 struct Info {
   std::string version;
-  std::string tee;      // Trustee wire name ("tdx", "tpm", ...)
-  std::string kbs_url;  // without credentials
+  std::string tee;                               // Trustee wire name ("tdx", "tpm", ...)
+  std::string kbs_url;                           // without credentials
   std::optional<std::int64_t> token_expires_at;  // unix seconds; nullopt before the first token
   std::vector<std::string> cached_resources;     // "repo/type/tag", never values
 };

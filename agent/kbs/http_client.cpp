@@ -267,6 +267,8 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
   }
   // An empty proxy string makes libcurl ignore the proxy environment variables too.
   if (!options.use_proxy) set(curl_easy_setopt(h, CURLOPT_PROXY, ""));
+  if (!options.unix_socket_path.empty())
+    set(curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket_path.c_str()));
   if (!extra_roots.empty()) {
     set(curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Impl::on_ssl_ctx));
     set(curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, this));

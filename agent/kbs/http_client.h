@@ -39,6 +39,9 @@ struct HttpOptions {
   bool allow_insecure_http = false;
   // False: connect directly, ignoring http_proxy/https_proxy/all_proxy.
   bool use_proxy = true;
+  // Non-empty: connect to this Unix socket instead (attest-cli agent -> the agent's API); the
+  // URL then only names the path, e.g. http://localhost/v1/token.
+  std::string unix_socket_path;
   std::chrono::milliseconds connect_timeout{10'000};
   // Bound on one request (connect + transfer); also capped by what is left of the deadline.
   std::chrono::milliseconds request_timeout{30'000};
