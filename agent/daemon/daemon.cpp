@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -71,8 +72,15 @@ int fatal(const Error& e, int status) {
 
 // SIGHUP: what can change without a restart (access rules, log level). Everything else
 // (KBS URL, TEE, socket, [[secrets]]) needs a restart; the log says so when it differs.
-void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint& api) {
-  auto fresh = resolve_settings(flags);
+config::CocoSources coco_sources() {
+  config::CocoSources c;
+  if (const char* v = std::getenv(std::string(config::kAaKbcParamsEnv).c_str()))
+    c.aa_kbc_params_env = v;
+  return c;
+}
+
+void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint& api, Os& os) {
+  auto fresh = resolve_settings(flags, coco_sources(), os);
   if (!fresh) {
     log::error("reload failed, keeping the running configuration: " + fresh.error().to_string());
     return;
@@ -91,7 +99,8 @@ void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint
 
 int run(const DaemonFlags& flags) {
   harden_process();
-  auto settings = resolve_settings(flags);
+  PosixOs os;
+  auto settings = resolve_settings(flags, coco_sources(), os);
   if (!settings) return fatal(settings.error(), kExitConfig);
   DaemonSettings& s = *settings;
   log::set_level(s.log_level);
@@ -106,7 +115,6 @@ int run(const DaemonFlags& flags) {
   const sigset_t signals = lifecycle_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  PosixOs os;
   if (auto imds = azure::make_imds_client(); imds) s.providers.azure_imds = *imds;
   auto device = open_provider(s, os);
   if (!device) return fatal(device.error(), kExitFailure);
@@ -151,7 +159,7 @@ int run(const DaemonFlags& flags) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      reload(flags, s, **api);
+      reload(flags, s, **api, os);
       continue;
     }
     break;

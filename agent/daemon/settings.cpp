@@ -63,7 +63,8 @@ Result<SecretDelivery> parse_secret_flag(std::string_view text,
   return d;
 }
 
-Result<DaemonSettings> resolve_settings(const DaemonFlags& flags) {
+Result<DaemonSettings> resolve_settings(const DaemonFlags& flags, const config::CocoSources& coco,
+                                        Os& os) {
   DaemonSettings s;
   Result<config::AgentConfig> loaded = config::AgentConfig{};
   if (flags.config)
@@ -79,8 +80,11 @@ Result<DaemonSettings> resolve_settings(const DaemonFlags& flags) {
   kbs::apply_kbs_section(s.config.kbs, s.kbs);
   if (flags.url) s.kbs.url = *flags.url;
   if (flags.cert_file) s.kbs.cert_file = *flags.cert_file;
-  // FIXME(h/daemon-config): with no URL anywhere, fall back to CoCo's
-  // agent.aa_kbc_params=cc_kbc::<url> (kernel command line) and AA_KBC_PARAMS.
+  auto url = config::resolve_kbs_url(
+      s.kbs.url.empty() ? std::nullopt : std::optional<std::string>(s.kbs.url), coco, os);
+  if (!url) return std::unexpected(std::move(url.error()));
+  if (url->url) s.kbs.url = *url->url;
+  s.kbs_url_origin = url->origin;
   auto client = kbs::client_options(s.kbs);
   if (!client) return std::unexpected(std::move(client.error()));
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/config/coco_kbc_params.h"
 #include "agent/config/config.h"
 #include "agent/daemon/kbs_loop.h"
 #include "agent/daemon/listeners.h"
@@ -38,11 +39,15 @@ struct DaemonSettings {
   std::vector<SecretDelivery> secrets;
   ListenOptions listen;
   RefreshPolicyOptions refresh;
+  config::KbsUrlOrigin kbs_url_origin = config::KbsUrlOrigin::Configured;
 };
 
-// Reads the config file and applies the flags and environment. Every error is InvalidArgument
-// (or the loader's PermissionDenied for an unsafe file) naming the flag, key or entry.
-[[nodiscard]] Result<DaemonSettings> resolve_settings(const DaemonFlags& flags);
+// Reads the config file and applies the flags and environment. With no KBS URL in either, takes
+// CoCo's AA_KBC_PARAMS / agent.aa_kbc_params from `coco` (the kernel command line read through
+// `os`). Every error is InvalidArgument (or the loader's PermissionDenied for an unsafe file)
+// naming the flag, key or entry.
+[[nodiscard]] Result<DaemonSettings> resolve_settings(const DaemonFlags& flags,
+                                                      const config::CocoSources& coco, Os& os);
 
 // "kbs:///repo/type/tag=PATH" (split at the last '='); a relative PATH is placed under
 // secrets_dir and may not climb out of it with "..".

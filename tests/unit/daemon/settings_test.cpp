@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "providers/os/posix_os.h"
 #include "tests/fakes/scoped_env.h"
 #include "tests/fakes/test_kbs.h"
 
@@ -43,6 +44,14 @@ TEST(UrlRedaction, DropsUserInfoOnly) {
 
 class Settings : public ::testing::Test {
  protected:
+  Result<DaemonSettings> resolve(const DaemonFlags& f) {
+    config::CocoSources coco;
+    coco.aa_kbc_params_env = aa_kbc_params_;
+    coco.cmdline_path = dir_ / "cmdline";
+    return resolve_settings(f, coco, os_);
+  }
+  PosixOs os_;
+  std::optional<std::string> aa_kbc_params_;
   std::string write_config(const std::string& text) {
     const auto p = dir_ / "config.toml";
     testing::write_text_file(p, text);
@@ -60,7 +69,7 @@ TEST_F(Settings, FlagsOverrideTheFile) {
       "[kbs]\nurl = \"https://file:1\"\ncert_file = \"/file/ca.pem\"\n"
       "[evidence]\ntee = \"tpm\"\ntcti = \"device:/dev/file\"\n"
       "[agent]\nsocket_path = \"/run/file.sock\"\nsecrets_dir = \"/run/file-secrets\"\n");
-  DaemonSettings base = *resolve_settings(f);
+  DaemonSettings base = *resolve(f);
   EXPECT_EQ(base.kbs.url, "https://file:1");
   EXPECT_EQ(base.tee, "tpm");
   EXPECT_EQ(base.providers.tcti, "device:/dev/file");
@@ -74,7 +83,7 @@ TEST_F(Settings, FlagsOverrideTheFile) {
   f.socket = "/run/flag.sock";
   f.log_level = "debug";
   f.secrets = {"kbs:///a/b/c=c.key"};
-  auto s = resolve_settings(f);
+  auto s = resolve(f);
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->kbs.url, "https://flag:2");
   EXPECT_EQ(s->kbs.cert_file, "/flag/ca.pem");
@@ -90,34 +99,34 @@ TEST_F(Settings, TheEnvironmentTctiBeatsTheFileButNotTheFlag) {
   testing::ScopedEnv tcti("ATTEST_TCTI", "swtpm:port=9");
   DaemonFlags f;
   f.config = write_config("[kbs]\nurl = \"https://k\"\n[evidence]\ntcti = \"device:/x\"\n");
-  EXPECT_EQ(resolve_settings(f)->providers.tcti, "swtpm:port=9");
+  EXPECT_EQ(resolve(f)->providers.tcti, "swtpm:port=9");
   f.tcti = "swtpm:port=10";
-  EXPECT_EQ(resolve_settings(f)->providers.tcti, "swtpm:port=10");
+  EXPECT_EQ(resolve(f)->providers.tcti, "swtpm:port=10");
 }
 
 TEST_F(Settings, BadValuesAreNamed) {
   DaemonFlags f;
   f.config = write_config("[kbs]\nurl = \"http://plain\"\n");
-  auto r = resolve_settings(f);
+  auto r = resolve(f);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
   EXPECT_NE(r.error().message.find("insecure-http"), std::string::npos) << r.error().message;
 
   f.config = write_config("[kbs]\nurl = \"https://k\"\n");
   f.tee = "sgx-ish";
-  r = resolve_settings(f);
+  r = resolve(f);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("--tee"), std::string::npos) << r.error().message;
 
   f.tee.reset();
   f.socket = "relative.sock";
-  r = resolve_settings(f);
+  r = resolve(f);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("must be absolute"), std::string::npos) << r.error().message;
 
   f.socket.reset();
   f.secrets = {"kbs:///a/b/c=/x/k", "kbs:///a/b/d=/x/k"};
-  r = resolve_settings(f);
+  r = resolve(f);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("two secrets"), std::string::npos) << r.error().message;
 }
@@ -125,17 +134,33 @@ TEST_F(Settings, BadValuesAreNamed) {
 TEST_F(Settings, NoUrlAnywhereIsABadOption) {
   DaemonFlags f;
   f.config = write_config("");
-  auto r = resolve_settings(f);
+  auto r = resolve(f);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
   EXPECT_NE(r.error().message.find("--url"), std::string::npos);
+}
+
+TEST_F(Settings, WithoutAUrlCocoKbcParamsNameTheKbs) {
+  DaemonFlags f;
+  f.config = write_config("");
+  testing::write_text_file(dir_ / "cmdline", "quiet agent.aa_kbc_params=cc_kbc::https://cmd:1\n");
+  auto s = resolve(f);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->kbs.url, "https://cmd:1");
+  EXPECT_EQ(s->kbs_url_origin, config::KbsUrlOrigin::KernelCmdline);
+  aa_kbc_params_ = "cc_kbc::https://env:2";
+  EXPECT_EQ(resolve(f)->kbs.url, "https://env:2");
+  f.url = "https://flag:3";
+  s = resolve(f);
+  EXPECT_EQ(s->kbs.url, "https://flag:3");
+  EXPECT_EQ(s->kbs_url_origin, config::KbsUrlOrigin::Configured);
 }
 
 TEST_F(Settings, AMissingExplicitConfigFileIsAnError) {
   DaemonFlags f;
   f.config = (dir_ / "absent.toml").string();
   f.url = "https://k";
-  auto r = resolve_settings(f);
+  auto r = resolve(f);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
 }
