@@ -194,6 +194,38 @@ struct CurlHttpClient::Impl {
 
   Attempt<HttpResponse> perform(const HttpRequest& req, milliseconds remaining);
   Result<CurlSlist> build_headers(const HttpRequest& req) const;
+
+  // Easy handles kept between requests: a handle keeps its live connections and TLS session
+  // cache across curl_easy_reset(), so a long-lived client (the daemon) talks to the KBS over
+  // one persistent connection with one TLS handshake. A pool rather than CURLSH connection
+  // sharing, which libcurl documents as unsafe between concurrent threads.
+  static constexpr std::size_t kMaxIdleHandles = 8;
+  std::mutex pool_mu;
+  std::vector<CurlEasy> idle;  // guarded by pool_mu
+
+  CurlEasy take_handle() {
+    {
+      std::lock_guard lock(pool_mu);
+      if (!idle.empty()) {
+        CurlEasy e = std::move(idle.back());
+        idle.pop_back();
+        curl_easy_reset(e.get());  // every option back to default; connections stay
+        return e;
+      }
+    }
+    return CurlEasy(curl_easy_init());
+  }
+  void give_back(CurlEasy e) {
+    if (!e) return;
+    std::lock_guard lock(pool_mu);
+    if (idle.size() < kMaxIdleHandles) idle.push_back(std::move(e));
+  }
+  // Returns the handle to the pool on every path out of perform().
+  struct Lease {
+    Impl& impl;
+    CurlEasy easy;
+    ~Lease() { impl.give_back(std::move(easy)); }
+  };
 };
 
 Result<CurlSlist> CurlHttpClient::Impl::build_headers(const HttpRequest& req) const {
@@ -221,7 +253,8 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform(const HttpRequest& req,
   const std::string what = req.method + " " + req.url;
   if (remaining <= milliseconds::zero())
     return {fail(Code::DeadlineExceeded, what + ": timed out (overall deadline reached)"), false};
-  CurlEasy easy(curl_easy_init());
+  Lease lease{*this, take_handle()};
+  CurlEasy& easy = lease.easy;
   if (!easy) return {fail(Code::Internal, what + ": curl_easy_init failed"), false};
   auto headers = build_headers(req);
   if (!headers) return {std::unexpected(std::move(headers.error())), false};

@@ -97,7 +97,8 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient(const CurlHttpClient&) = delete;
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
-  // Thread-safe: every call uses its own easy handle.
+  // Thread-safe: concurrent calls use different easy handles; a finished handle (with its live
+  // connection and TLS session) is reused by the next call, so requests share connections.
   [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request) override;
 
   struct Impl;

@@ -105,6 +105,50 @@ TEST_F(ServiceKbs, HundredConcurrentFirstRequestsCauseOneHandshakeAndOneGet) {
   EXPECT_EQ(s.service.info().cached_resources, std::vector<std::string>{"default/key/a"});
 }
 
+TEST_F(ServiceKbs, OneHandshakeAndTwoSecretsTravelOverOnePersistentConnection) {
+  Stack s(kbs_->url());
+  ASSERT_TRUE(s.service.resource(uri("kbs:///default/key/a")));
+  ASSERT_TRUE(s.service.resource(uri("kbs:///default/key/b")));
+  ASSERT_TRUE(s.service.attest());
+  auto stats = kbs_->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ((*stats)["requests"]["auth"], 2) << stats->dump();
+  EXPECT_EQ((*stats)["requests"]["resource"], 2) << stats->dump();
+  // auth, attest, two GETs, auth, attest: six requests, one connection (libcurl handle reuse).
+  EXPECT_EQ((*stats)["connections"], 1) << stats->dump();
+}
+
+TEST(ServiceKbsTls, OneTlsHandshakeServesTheWholeSession) {
+  testing::bypass_proxy_for_loopback();
+  TempDir scratch;
+  const auto pki = testing::make_pki(scratch.path(), scratch);
+  ASSERT_FALSE(pki.ca.empty());
+  KbsConfig c;
+  c.resources["default/key/a"] = kSecretA;
+  c.resources["default/key/b"] = kSecretB;
+  c.policy = "allow-all";
+  c.tls = &pki;
+  TestKbs kbs(c);
+  ASSERT_TRUE(kbs.running()) << kbs.log();
+  kbs::HttpOptions h;
+  h.ca_file = pki.ca.string();
+  auto curl = kbs::CurlHttpClient::create(h);
+  ASSERT_TRUE(curl) << curl.error().message;
+  PosixOs os;
+  auto device = make_provider(TeeKind::Sample, os, ProviderConfig{});
+  ASSERT_TRUE(device);
+  kbs::KbsClientOptions k;
+  k.base_url = kbs.url();
+  kbs::KbsClient client(**curl, **device, k);
+  auto a = client.get_resource(uri("kbs:///default/key/a"));
+  auto b = client.get_resource(uri("kbs:///default/key/b"));
+  ASSERT_TRUE(a && b) << kbs.log();
+  auto stats = kbs.stats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ((*stats)["requests"]["resource"], 2) << stats->dump();
+  EXPECT_EQ((*stats)["connections"], 1) << stats->dump();
+}
+
 TEST_F(ServiceKbs, CachedSecretsAreServedWhileTheKbsIsDown) {
   Stack s(kbs_->url());
   ASSERT_TRUE(s.service.resource(uri("kbs:///default/key/a")));
