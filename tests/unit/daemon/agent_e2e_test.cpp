@@ -189,7 +189,8 @@ TEST_F(AgentE2e, BadFlagsAndConfigurationExitWithTwoNamingTheProblem) {
   EXPECT_FALSE(std::filesystem::exists(socket_));
 }
 
-// curl --unix-socket against the agent; -o keeps binary bodies intact.
+// curl --unix-socket against the agent: the body on stdout (binary-safe), the status on stderr
+// (the caller may be another uid that cannot write files here).
 struct CurlResult {
   int exit_code = -1;
   std::string status;  // "%{http_code}"
@@ -198,16 +199,11 @@ struct CurlResult {
 
 CurlResult curl(const std::filesystem::path& socket, const std::string& path, const TempDir& dir,
                 const std::vector<std::string>& prefix = {}) {
-  static int n = 0;
-  const auto body = dir / ("curl-" + std::to_string(++n));
   std::vector<std::string> argv = prefix;
   argv.insert(argv.end(), {"curl", "-sS", "--max-time", "30", "--unix-socket", socket.string(),
-                           "-o", body.string(), "-w", "%{http_code}", "http://localhost" + path});
+                           "-o", "-", "-w", "%{stderr}%{http_code}", "http://localhost" + path});
   const auto r = run_process(argv, dir);
-  CurlResult c{r.exit_code, r.out, read_text_file(body)};
-  std::error_code ec;
-  std::filesystem::remove(body, ec);
-  return c;
+  return {r.exit_code, r.err.size() >= 3 ? r.err.substr(r.err.size() - 3) : r.err, r.out};
 }
 
 class AgentSocketE2e : public AgentE2e {
@@ -319,6 +315,8 @@ TEST_F(AgentSocketE2e, HundredConcurrentFirstRequestsCauseOneAuthAndOneGet) {
 }
 
 TEST_F(AgentSocketE2e, AnotherUidIsRefusedAndLearnsNothing) {
+  // Let uid 65534 reach the socket (the test's directory is 0700); the socket itself is 0666.
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0711), 0);
   const std::vector<std::string> nobody{"setpriv", "--reuid=65534", "--regid=65534",
                                         "--clear-groups"};
   const auto existing = curl(socket_, "/v1/resource/default/key/disk", dir_, nobody);
