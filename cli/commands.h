@@ -12,5 +12,6 @@ Command tpm_command();
 Command inspect_command();
 Command attest_command();
 Command get_resource_command();
+Command agent_command();
 
 }  // namespace attest::cli

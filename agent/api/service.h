@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/secure_buffer.h"
 #include "agent/kbs/resource_uri.h"
 #include "common/bytes.h"
 #include "common/error.h"

@@ -27,7 +27,7 @@
 #include <string_view>
 
 #include "common/error.h"
-#include "providers/os/os.h"
+#include "common/os/os.h"
 
 namespace attest::config {
 

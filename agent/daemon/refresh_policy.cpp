@@ -20,7 +20,7 @@ milliseconds to_ms(double ms) {
 
 }  // namespace
 
-RefreshPolicy::RefreshPolicy(RefreshPolicyOptions options, kbs::Clock& clock)
+RefreshPolicy::RefreshPolicy(RefreshPolicyOptions options, Clock& clock)
     : options_(options), clock_(clock) {
   options_.refresh_fraction = std::clamp(options_.refresh_fraction, 0.05, 1.0);
   options_.jitter = std::clamp(options_.jitter, 0.0, 0.5);
@@ -44,9 +44,9 @@ milliseconds RefreshPolicy::after_success(std::chrono::seconds token_lifetime) {
 
 milliseconds RefreshPolicy::after_failure(std::optional<milliseconds> retry_after) {
   if (failures_ < std::numeric_limits<int>::max()) ++failures_;
-  const kbs::RetryPolicy backoff{.initial_backoff = options_.initial_backoff,
+  const http::RetryPolicy backoff{.initial_backoff = options_.initial_backoff,
                                  .max_backoff = options_.max_backoff};
-  const milliseconds jittered = kbs::backoff_delay(backoff, failures_, clock_.random_unit());
+  const milliseconds jittered = http::backoff_delay(backoff, failures_, clock_.random_unit());
   if (!retry_after) return jittered;
   const milliseconds asked = std::clamp(*retry_after, milliseconds(0), options_.max_retry_after);
   // Only upwards: the server said "not before", and the spread keeps a fleet that got the

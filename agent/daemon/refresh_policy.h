@@ -5,9 +5,9 @@
 //  - a refresh happens at a jittered fraction of the token lifetime, so agents that booted
 //    together (or recovered from the same outage together) drift apart instead of renewing in
 //    lock-step forever;
-//  - failures back off exponentially with full jitter (kbs::backoff_delay, the same formula the
+//  - failures back off exponentially with full jitter (http::backoff_delay, the same formula the
 //    per-request retries use), and a server's Retry-After is honoured, capped, and spread.
-// Pure logic over an injected kbs::Clock (only random_unit() is used), so tests and the fleet
+// Pure logic over an injected Clock (only random_unit() is used), so tests and the fleet
 // simulation (bench/fleet.cpp) drive it without sleeping. Not thread-safe: one instance per
 // scheduling loop.
 #pragma once
@@ -15,7 +15,7 @@
 #include <chrono>
 #include <optional>
 
-#include "agent/kbs/retry.h"
+#include "agent/http/retry.h"
 
 namespace attest::daemon {
 
@@ -33,7 +33,7 @@ class RefreshPolicy {
  public:
   // Out-of-range options are clamped (fraction to [0.05, 1], jitter to [0, 0.5], backoffs to
   // >= 1 ms): they come from code, not from users; the config loader validates refresh_seconds.
-  RefreshPolicy(RefreshPolicyOptions options, kbs::Clock& clock);
+  RefreshPolicy(RefreshPolicyOptions options, Clock& clock);
 
   // A handshake succeeded with a token valid for `token_lifetime`: the delay until the next
   // refresh. Resets the failure count. The delay is never shorter than initial_backoff (a token
@@ -53,7 +53,7 @@ class RefreshPolicy {
 
  private:
   RefreshPolicyOptions options_;
-  kbs::Clock& clock_;
+  Clock& clock_;
   int failures_ = 0;
 };
 

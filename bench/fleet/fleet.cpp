@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "agent/daemon/refresh_policy.h"
-#include "agent/kbs/retry.h"
+#include "agent/http/retry.h"
 
 namespace {
 
@@ -57,7 +57,7 @@ struct Scenario {
 
 // Simulated time and the one random stream. Only random_unit() is part of what the scheduler
 // uses; now() serves the simulation itself; nobody may sleep.
-class SimClock final : public attest::kbs::Clock {
+class SimClock final : public attest::Clock {
  public:
   explicit SimClock(std::uint64_t seed) : rng_(seed) {}
   std::chrono::steady_clock::time_point now() override { return now_; }
@@ -83,7 +83,7 @@ class Scheduler {
 
 class RealPolicy final : public Scheduler {
  public:
-  RealPolicy(RefreshPolicyOptions o, attest::kbs::Clock& c) : policy_(o, c) {}
+  RealPolicy(RefreshPolicyOptions o, attest::Clock& c) : policy_(o, c) {}
   milliseconds after_success(seconds l) override { return policy_.after_success(l); }
   milliseconds after_failure(std::optional<milliseconds> ra) override {
     return policy_.after_failure(ra);
@@ -96,7 +96,7 @@ class RealPolicy final : public Scheduler {
 // The common naive client: retry every second, whatever the server says.
 class FixedRetry final : public Scheduler {
  public:
-  FixedRetry(RefreshPolicyOptions o, attest::kbs::Clock& c) : policy_(o, c) {}
+  FixedRetry(RefreshPolicyOptions o, attest::Clock& c) : policy_(o, c) {}
   milliseconds after_success(seconds l) override { return policy_.after_success(l); }
   milliseconds after_failure(std::optional<milliseconds>) override { return milliseconds(1000); }
 
@@ -107,7 +107,7 @@ class FixedRetry final : public Scheduler {
 struct PolicyCase {
   std::string key;    // for RESULT lines
   std::string title;  // for the table
-  std::function<std::unique_ptr<Scheduler>(attest::kbs::Clock&)> make;
+  std::function<std::unique_ptr<Scheduler>(attest::Clock&)> make;
 };
 
 // Refresh exactly at expiry: the real module with fraction 1 and no jitter.

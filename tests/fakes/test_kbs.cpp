@@ -131,7 +131,7 @@ Pki make_pki(const std::filesystem::path& dir, const TempDir& scratch) {
 
 TestKbs::TestKbs(const KbsConfig& config) {
   std::vector<std::string> argv{python(),      (kbs_dir() / "kbs.py").string(),
-                                "--port",      "0",
+                                "--port",      std::to_string(config.port),
                                 "--port-file", (dir_ / "port").string(),
                                 "--log",       (dir_ / "kbs.log").string(),
                                 "--policy",    config.policy};

@@ -67,6 +67,7 @@ struct KbsConfig {
   std::string policy = "allow-all";
   const Pki* tls = nullptr;
   bool mtls = false;
+  int port = 0;  // 0: any free port; else this one (a test that starts the KBS late)
 };
 
 // One kbs.py process on 127.0.0.1 with a free port; stopped (SIGTERM, then SIGKILL) on destruction.

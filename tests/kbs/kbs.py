@@ -140,6 +140,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         endpoint = classify(method, path)
         if endpoint != "test":
             self.app.state.count_request(endpoint)
+            # One handler instance serves one connection (keep-alive included): count each
+            # connection that carried protocol traffic once, so clients can prove reuse.
+            if not getattr(self, "_connection_counted", False):
+                self._connection_counted = True
+                self.app.state.count_connection()
         try:
             body = self._read_body() if method in ("POST", "PUT") else b""
         except ValueError:

@@ -125,6 +125,7 @@ class KbsState:
         self.faults = []
         self.requests = {}
         self.responses = {}
+        self.connections = 0
 
     # -- faults
     def set_faults(self, specs):
@@ -152,6 +153,10 @@ class KbsState:
         with self.lock:
             self.requests[endpoint] = self.requests.get(endpoint, 0) + 1
 
+    def count_connection(self):
+        with self.lock:
+            self.connections += 1
+
     def count_response(self, endpoint: str, status):
         with self.lock:
             per = self.responses.setdefault(endpoint, {})
@@ -163,12 +168,14 @@ class KbsState:
                     "responses": {k: dict(v) for k, v in self.responses.items()},
                     "sessions": len(self.sessions),
                     "attested_sessions": sum(1 for s in self.sessions.values() if s.token),
+                    "connections": self.connections,
                     "policy": self.policy}
 
     def reset(self):
         """Clear statistics, sessions and faults (resources and keys stay)."""
         with self.lock:
             self.requests, self.responses, self.sessions, self.faults = {}, {}, {}, []
+            self.connections = 0
 
     # -- sessions
     def add_session(self, session: Session):

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/kbs/fake_clock.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace attest::daemon {
 namespace {

@@ -1,0 +1,179 @@
+#include "agent/daemon/daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <systemd/sd-daemon.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "agent/azure/imds_client.h"
+#include "agent/daemon/agent_service.h"
+#include "agent/daemon/api_endpoint.h"
+#include "agent/daemon/kbs_loop.h"
+#include "agent/daemon/metered_http.h"
+#include "agent/daemon/metrics.h"
+#include "agent/daemon/serialized_provider.h"
+#include "agent/store/secret_store.h"
+#include "common/os/posix_os.h"
+
+namespace attest::daemon {
+namespace {
+
+// No core dump may carry a secret, token or TEE key (SecureBuffer marks its pages
+// MADV_DONTDUMP, but OpenSSL's own key copies are ordinary heap), and non-dumpable also keeps
+// other non-root processes from ptrace-attaching or reading /proc/<pid>/mem.
+void harden_process() {
+  const rlimit no_core{0, 0};
+  (void)setrlimit(RLIMIT_CORE, &no_core);
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+sigset_t lifecycle_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+void notify(const std::string& state) { (void)sd_notify(0, state.c_str()); }
+
+Result<std::unique_ptr<EvidenceProvider>> open_provider(const DaemonSettings& s, Os& os) {
+  TeeKind kind = TeeKind::Sample;
+  if (s.tee == "auto") {
+    auto detected = detect_tee(os, s.providers);
+    if (!detected) return std::unexpected(std::move(detected.error()));
+    kind = *detected;
+  } else {
+    auto parsed = parse_tee(s.tee);
+    if (!parsed) return std::unexpected(std::move(parsed.error()));
+    kind = *parsed;
+  }
+  return make_provider(kind, os, s.providers);
+}
+
+Result<std::optional<std::string>> read_initdata(const DaemonSettings& s, Os& os) {
+  if (s.kbs.initdata_file.empty()) return std::optional<std::string>();
+  auto text = read_file(os, s.kbs.initdata_file, 1u << 20);
+  if (!text) return std::unexpected(std::move(text.error()).with_context("initdata_file"));
+  return std::optional<std::string>(std::string(text->begin(), text->end()));
+}
+
+int fatal(const Error& e, int status) {
+  log::error(e.to_string());
+  notify("STATUS=failed: " + e.message);
+  return status;
+}
+
+// SIGHUP: what can change without a restart (access rules, log level). Everything else
+// (KBS URL, TEE, socket, [[secrets]]) needs a restart; the log says so when it differs.
+config::CocoSources coco_sources() {
+  config::CocoSources c;
+  if (const char* v = std::getenv(std::string(config::kAaKbcParamsEnv).c_str()))
+    c.aa_kbc_params_env = v;
+  return c;
+}
+
+void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint& api, Os& os) {
+  auto fresh = resolve_settings(flags, coco_sources(), os);
+  if (!fresh) {
+    log::error("reload failed, keeping the running configuration: " + fresh.error().to_string());
+    return;
+  }
+  log::set_level(fresh->log_level);
+  api.set_rules(fresh->config.access);
+  if (fresh->kbs.url != running.kbs.url || fresh->tee != running.tee ||
+      fresh->listen.socket_path != running.listen.socket_path ||
+      fresh->secrets.size() != running.secrets.size())
+    log::warning("reload: KBS, TEE, socket and [[secrets]] changes take effect on restart");
+  log::notice("configuration reloaded: " + std::to_string(fresh->config.access.size()) +
+              " access rule(s)");
+}
+
+}  // namespace
+
+int run(const DaemonFlags& flags) {
+  harden_process();
+  SystemClock clock;
+  PosixOs os(clock);
+  auto settings = resolve_settings(flags, coco_sources(), os);
+  if (!settings) return fatal(settings.error(), kExitConfig);
+  DaemonSettings& s = *settings;
+  log::set_level(s.log_level);
+  if (flags.check_config) {
+    std::cout << "attest-agent: configuration OK (" << s.secrets.size() << " secret file(s), "
+              << s.config.access.size() << " access rule(s))\n";
+    return kExitOk;
+  }
+
+  // Before any thread exists, so that every thread inherits the mask and only sigwait() below
+  // sees these signals.
+  const sigset_t signals = lifecycle_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (auto imds = azure::make_imds_client(clock); imds) s.providers.azure_imds = *imds;
+  auto device = open_provider(s, os);
+  if (!device) return fatal(device.error(), kExitFailure);
+  SerializedProvider provider(**device);
+  auto client_options = kbs::client_options(s.kbs);
+  if (!client_options) return fatal(client_options.error(), kExitConfig);
+  auto initdata = read_initdata(s, os);
+  if (!initdata) return fatal(initdata.error(), kExitConfig);
+  client_options->initdata_toml = std::move(*initdata);
+  // FIXME(h/daemon-measure): bind_initdata() check and PCR8 extension at start go here.
+
+  // One HTTP client for the daemon's lifetime: the CA file is loaded once.
+  auto curl = http::CurlHttpClient::create(kbs::http_options(s.kbs), clock);
+  if (!curl) return fatal(curl.error(), kExitConfig);
+  Metrics metrics;
+  MeteredHttpClient http(**curl, metrics);
+  kbs::KbsClient kbs_client(http, provider, std::move(*client_options));
+  store::SecretStore store(
+      [&kbs_client](const kbs::ResourceUri& uri) { return kbs_client.get_resource(uri); });
+  AgentService service(provider, kbs_client, store, metrics,
+                       {kAgentVersion, url_without_credentials(s.kbs.url)});
+
+  auto listeners = open_listeners(s.listen);
+  if (!listeners) return fatal(listeners.error(), kExitFailure);
+  const std::filesystem::path owned_socket = listeners->owned_socket_path;
+  auto api = start_api(service, std::move(listeners->sockets), s.config.access);
+  if (!api) {
+    remove_owned_socket(owned_socket);
+    return fatal(api.error(), kExitFailure);
+  }
+  log::notice(std::string("attest-agent ") + kAgentVersion + " serving on " +
+              s.listen.socket_path.string() + " (TEE " + std::string(provider.name()) + ", KBS " +
+              url_without_credentials(s.kbs.url) + ")");
+
+  RefreshPolicy policy(s.refresh, clock);
+  KbsLoop loop(service, store, http, policy, s.secrets,
+               {[] { notify("READY=1\nSTATUS=ready"); },
+                [](std::string_view status) { notify("STATUS=" + std::string(status)); }});
+  std::thread loop_thread([&loop] { loop.run(); });
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      reload(flags, s, **api, os);
+      continue;
+    }
+    break;
+  }
+  notify("STOPPING=1\nSTATUS=stopping");
+  log::notice("stopping: finishing requests in flight");
+  loop.stop();
+  (*api)->stop();
+  loop_thread.join();
+  store.wipe();
+  remove_owned_socket(owned_socket);
+  log::notice("stopped; secrets wiped");
+  return kExitOk;
+}
+
+}  // namespace attest::daemon

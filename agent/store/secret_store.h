@@ -1,0 +1,73 @@
+// The daemon's secret cache: released KBS resources keyed by resource, held in SecureBuffer
+// (locked, not dumped, wiped). A resource is fetched on first use and then served from memory
+// until a refresh replaces it, also while the KBS is unreachable.
+//
+// Per-key single flight: however many callers ask for an uncached resource at once, one fetch
+// runs and every caller gets its result (success or error). Errors are not cached: the next
+// caller after a failure fetches again.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/secure_buffer.h"
+#include "agent/kbs/resource_uri.h"
+#include "common/error.h"
+
+namespace attest::store {
+
+struct StoreStats {
+  std::uint64_t hits = 0;      // answered from the cache
+  std::uint64_t fetches = 0;   // fetches started (one per single flight)
+  std::uint64_t joined = 0;    // callers that waited for a fetch another caller started
+  std::uint64_t failures = 0;  // fetches that failed
+};
+
+class SecretStore {
+ public:
+  // Fetches one resource from the KBS. Called without the store's lock held, from the thread
+  // of the first caller; it must be thread-safe against itself for different keys.
+  using Fetcher = std::function<Result<SecureBuffer>(const kbs::ResourceUri&)>;
+
+  explicit SecretStore(Fetcher fetch);
+  ~SecretStore();  // every cached value is wiped (SecureBuffer's destructor)
+  SecretStore(const SecretStore&) = delete;
+  SecretStore& operator=(const SecretStore&) = delete;
+
+  // A copy of the cached value, else the result of the one fetch in flight for this key.
+  [[nodiscard]] Result<SecureBuffer> get(const kbs::ResourceUri& uri);
+  // Fetches anew and replaces the cached value (the old one is wiped). On failure the cached
+  // value stays and keeps being served.
+  [[nodiscard]] Result<void> refresh(const kbs::ResourceUri& uri);
+  // Every cached resource, for refreshing them all.
+  std::vector<kbs::ResourceUri> cached() const;
+  // "repo/type/tag[?query]" of every cached resource (never values), sorted.
+  std::vector<std::string> cached_names() const;
+  // Drops every value (each is wiped); a fetch in flight is not cached when it completes.
+  void wipe();
+  StoreStats stats() const;
+
+ private:
+  using Value = std::shared_ptr<const SecureBuffer>;
+  using Flight = std::shared_future<Result<Value>>;
+  [[nodiscard]] Result<Value> fetch_into_cache(const kbs::ResourceUri& uri, bool use_cache);
+
+  Fetcher fetch_;
+  mutable std::mutex mu_;
+  struct Entry {
+    kbs::ResourceUri uri;
+    Value value;
+  };
+  std::map<std::string, Entry> cache_;       // key: ResourceUri::to_string(); guarded by mu_
+  std::map<std::string, Flight> in_flight_;  // guarded by mu_
+  std::uint64_t generation_ = 0;             // bumped by wipe(); guarded by mu_
+  StoreStats stats_;                         // guarded by mu_
+};
+
+}  // namespace attest::store

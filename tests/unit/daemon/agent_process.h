@@ -1,0 +1,57 @@
+// The real attest-agent binary as a child process, and the systemd side of sd_notify: a
+// datagram socket the test reads (NOTIFY_SOCKET), so tests see READY=1 exactly when systemd
+// would.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attest::testing {
+
+class NotifySocket {
+ public:
+  explicit NotifySocket(std::filesystem::path path);
+  ~NotifySocket();
+  NotifySocket(const NotifySocket&) = delete;
+  NotifySocket& operator=(const NotifySocket&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  // Waits for a datagram holding `line` (e.g. "READY=1"); every message is kept in messages().
+  bool wait_for(const std::string& line, std::chrono::milliseconds timeout);
+  const std::vector<std::string>& messages() const { return messages_; }
+
+ private:
+  bool seen(const std::string& line) const;
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::vector<std::string> messages_;
+};
+
+class AgentProcess {
+ public:
+  // Starts ATTEST_AGENT_BINARY with `args`; `env` entries ("NAME=value") are added to ours.
+  AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& env,
+               const std::filesystem::path& output_dir);
+  ~AgentProcess();  // SIGKILL if still running
+  AgentProcess(const AgentProcess&) = delete;
+  AgentProcess& operator=(const AgentProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  void signal(int sig);
+  // The exit status (128+N when killed by signal N), or nullopt on timeout.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  std::string out() const;
+  std::string err() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::filesystem::path out_, err_;
+};
+
+}  // namespace attest::testing
