@@ -80,7 +80,7 @@ Error error_of(const http::HttpResponse& r) {
 }
 
 // GET http://localhost<path> over the agent's socket. Non-200 answers become their Error.
-Result<http::HttpResponse> get(const AgentOptions& o, const std::string& path) {
+Result<http::HttpResponse> get(const AgentOptions& o, Clock& clock, const std::string& path) {
   if (!(o.timeout_seconds > 0 && o.timeout_seconds <= 3600))
     return fail(Code::InvalidArgument, "--timeout: expected 0 < seconds <= 3600");
   http::HttpOptions h;
@@ -94,7 +94,7 @@ Result<http::HttpResponse> get(const AgentOptions& o, const std::string& path) {
   h.request_timeout = timeout;
   h.overall_timeout = timeout;
   h.connect_timeout = std::min(timeout, std::chrono::milliseconds(5000));
-  auto client = http::CurlHttpClient::create(std::move(h));
+  auto client = http::CurlHttpClient::create(std::move(h), clock);
   if (!client) return std::unexpected(std::move(client.error()));
   http::HttpRequest req;
   req.url = "http://localhost" + path;
@@ -128,7 +128,7 @@ Result<void> run_resource(const AgentOptions& o, Context& ctx) {
     return fail(Code::InvalidArgument,
                 "agent resource: give kbs:///repo/type/tag (the agent talks to its own KBS; "
                 "no host, no ?query)");
-  auto r = get(o, "/v1/resource/" + uri->path());
+  auto r = get(o, ctx.os.clock(), "/v1/resource/" + uri->path());
   if (!r) return std::unexpected(std::move(r.error()));
   auto secret = take_secret(*r);
   if (!secret) return std::unexpected(std::move(secret.error()));
@@ -137,7 +137,7 @@ Result<void> run_resource(const AgentOptions& o, Context& ctx) {
 
 Result<void> run_token(const AgentOptions& o, Context& ctx) {
   if (auto mode = parse_mode(o.out.mode); !mode) return std::unexpected(std::move(mode.error()));
-  auto r = get(o, "/v1/token");
+  auto r = get(o, ctx.os.clock(), "/v1/token");
   if (!r) return std::unexpected(std::move(r.error()));
   auto token = take_secret(*r);
   if (!token) return std::unexpected(std::move(token.error()));
@@ -147,20 +147,20 @@ Result<void> run_token(const AgentOptions& o, Context& ctx) {
 Result<void> run_evidence(const AgentOptions& o, Context& ctx) {
   auto data = load_report_data(o.report_data, ctx);
   if (!data) return std::unexpected(std::move(data.error()));
-  auto r = get(o, "/v1/evidence?runtime_data=" + base64_encode(*data, Base64::Url, false));
+  auto r = get(o, ctx.os.clock(), "/v1/evidence?runtime_data=" + base64_encode(*data, Base64::Url, false));
   if (!r) return std::unexpected(std::move(r.error()));
   return write_output(ctx, o.evidence_output, as_bytes(r->body), 0644);
 }
 
 Result<void> run_status(const AgentOptions& o, Context& ctx) {
-  auto health = get(o, "/healthz");
+  auto health = get(o, ctx.os.clock(), "/healthz");
   // Not ready is still an answer worth showing with the agent's info; other errors are not.
   std::optional<Error> not_ready;
   if (!health) {
     if (health.error().code != Code::Unavailable) return std::unexpected(health.error());
     not_ready = health.error();
   }
-  auto info = get(o, "/v1/info");
+  auto info = get(o, ctx.os.clock(), "/v1/info");
   if (!info) return std::unexpected(std::move(info.error()));
   const auto j = nlohmann::json::parse(info->body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return fail(Code::Corrupt, "agent: /v1/info is not a JSON object");

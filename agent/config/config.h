@@ -125,7 +125,7 @@ enum class ConfigOrigin { Default, Explicit };
 // PermissionDenied (see check_config_file_mode).
 [[nodiscard]] Result<AgentConfig> load_config(Os& os, const std::filesystem::path& path,
                                               ConfigOrigin origin);
-[[nodiscard]] Result<AgentConfig> load_config(const std::filesystem::path& path,
+[[nodiscard]] Result<AgentConfig> load_config(Os& os, const std::filesystem::path& path,
                                               ConfigOrigin origin, const IdResolver& ids);
 
 // The ownership/mode rule, as a pure function: group- or world-writable is refused, and so is a

@@ -8,8 +8,6 @@
 namespace attest::daemon {
 
 Result<SecureBuffer> coco_key_pem(const SecureBuffer& pkcs8_pem) {
-  using BioPtr;
-  using PkeyPtr;
   const BioPtr in(BIO_new_mem_buf(pkcs8_pem.bytes().data(), static_cast<int>(pkcs8_pem.size())));
   if (!in) return fail(Code::Internal, "tee key: BIO_new_mem_buf failed");
   const PkeyPtr key(PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));

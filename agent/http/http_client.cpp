@@ -140,7 +140,7 @@ Result<CaFile> load_ca_file(const std::string& path) {
     if (static_cast<long>(ca.pem.size()) > kMaxCaFileBytes)
       return fail(Code::InvalidArgument, "CA file " + path + ": larger than 4 MiB");
   }
-  std::unique_ptr<BIO, BioDeleter> mem(
+  BioPtr mem(
       BIO_new_mem_buf(ca.pem.data(), static_cast<int>(ca.pem.size())));
   if (!mem) return fail(Code::Internal, "CA file " + path + ": out of memory");
   while (X509* x = PEM_read_bio_X509(mem.get(), nullptr, nullptr, nullptr))
@@ -384,6 +384,8 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpReques
   };
   set(g_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf));
   set(g_curl.easy_setopt(h, CURLOPT_URL, req.url.c_str()));
+  if (!options.unix_socket_path.empty())
+    set(g_curl.easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket_path.c_str()));
   set(g_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR,
                          options.allow_insecure_http ? "http,https" : "https"));
   set(g_curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));

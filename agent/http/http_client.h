@@ -50,6 +50,9 @@ struct HttpOptions {
   std::string client_cert_file;
   std::string client_key_file;
   bool allow_insecure_http = false;
+  // Non-empty: connect to this Unix socket instead (attest-cli agent -> the agent's API); the
+  // URL then only names the path, e.g. http://localhost/v1/token.
+  std::string unix_socket_path;
   // False: connect directly, ignoring http_proxy/https_proxy/all_proxy.
   bool use_proxy = true;
   std::chrono::milliseconds connect_timeout{10'000};

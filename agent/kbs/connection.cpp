@@ -25,8 +25,8 @@ void apply_kbs_section(const config::KbsSection& s, KbsConnection& c) {
   set_if(c.initdata_file, s.initdata_file);
 }
 
-HttpOptions http_options(const KbsConnection& c) {
-  HttpOptions h;
+http::HttpOptions http_options(const KbsConnection& c) {
+  http::HttpOptions h;
   h.ca_file = c.cert_file;
   h.client_cert_file = c.client_cert;
   h.client_key_file = c.client_key;
@@ -42,7 +42,7 @@ Result<KbsClientOptions> client_options(const KbsConnection& c) {
   if (c.url.empty())
     return fail(Code::InvalidArgument,
                 "--url is required (the KBS base URL; or [kbs] url in the config file)");
-  ATTEST_TRY(check_url_scheme(c.url, c.insecure_http));
+  ATTEST_TRY(http::check_url_scheme(c.url, c.insecure_http));
   KbsClientOptions k;
   k.base_url = c.url;
   auto alg = crypto::parse_key_alg(c.key_alg);

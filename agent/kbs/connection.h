@@ -29,7 +29,7 @@ void apply_kbs_section(const config::KbsSection& section, KbsConnection& c);
 
 // TLS files, plain-http permission, and timeouts bounded by timeout_seconds (per request and
 // per send, retries included). No overall deadline: a one-shot command adds its own.
-[[nodiscard]] HttpOptions http_options(const KbsConnection& c);
+[[nodiscard]] http::HttpOptions http_options(const KbsConnection& c);
 
 // Base URL (required, https:// unless insecure_http) and key algorithm. The caller reads
 // initdata_file (through its own Os) into initdata_toml.

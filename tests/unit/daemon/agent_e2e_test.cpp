@@ -58,12 +58,13 @@ class AgentE2e : public ::testing::Test {
     c.port = port;
     return c;
   }
-  std::string write_config(const std::string& kbs_url, bool insecure_http = true) {
+  std::string write_config(const std::string& kbs_url, bool insecure_http = true,
+                           const std::string& agent_extra = "") {
     const auto p = dir_ / "config.toml";
     write_text_file(p, "[kbs]\nurl = \"" + kbs_url +
                            "\"\ninsecure_http = " + (insecure_http ? "true" : "false") +
                            "\ntimeout_seconds = 10\n[agent]\nsecrets_dir = \"" +
-                           (dir_ / "secrets").string() + "\"\n");
+                           (dir_ / "secrets").string() + "\"\n" + agent_extra);
     ::chmod(p.c_str(), 0600);
     return p.string();
   }
@@ -247,7 +248,7 @@ TEST_F(AgentSocketE2e, SecretTokenAndEvidenceOnBothPathFamilies) {
   ASSERT_TRUE(j.is_object()) << aa_token.body;
   EXPECT_TRUE(j["tee_keypair"].get<std::string>().starts_with("-----BEGIN PRIVATE KEY-----"));
   const Bytes data{9, 8, 7};
-  for (const std::string path :
+  for (const std::string& path :
        {"/v1/evidence?runtime_data=" + base64_encode(data, Base64::Url, false),
         "/aa/evidence?runtime_data=" + base64_encode(data, Base64::Url, false)}) {
     const auto ev = curl(socket_, path, dir_);
