@@ -419,7 +419,13 @@ void Server::stop() {
   }
   s.stopping.store(true);
   std::vector<MHD_socket> quiesced;
-  for (auto& l : s.listeners) quiesced.push_back(MHD_quiesce_daemon(l->daemon));
+  for (auto& l : s.listeners) {
+    const MHD_socket fd = MHD_quiesce_daemon(l->daemon);
+    // MHD only stops polling it; shutting the listener down makes new connects fail at once
+    // (instead of waiting in the backlog) while the fd number stays valid for MHD's threads.
+    if (fd != MHD_INVALID_SOCKET) (void)::shutdown(fd, SHUT_RDWR);
+    quiesced.push_back(fd);
+  }
   {
     std::unique_lock lock(s.flight_mu);
     s.flight_cv.wait_for(lock, s.connection_timeout, [&] { return s.in_flight == 0; });
