@@ -399,12 +399,15 @@ Result<std::unique_ptr<Server>> Server::start(Service& service, ServerOptions op
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_NOTIFY_CONNECTION, &on_connection,
         l.get(), MHD_OPTION_NOTIFY_COMPLETED, &on_completed, l.get(), MHD_OPTION_EXTERNAL_LOGGER,
         &on_mhd_log, nullptr, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+    // From here on the fd is MHD's: a failing MHD_start_daemon closes a provided listen
+    // socket itself (Karlson2k/libmicrohttpd src/microhttpd/daemon.c, free_and_fail, at
+    // c372caeb), so closing it again here could close someone else's new fd.
+    owned.fds[i] = -1;
     if (l->daemon == nullptr) {
       server->stop();  // the daemons started so far (they own their fds now)
       return fail(Code::Internal,
                   "api: libmicrohttpd could not serve listener fd " + std::to_string(l->fd));
     }
-    owned.fds[i] = -1;
     server->impl_->listeners.push_back(std::move(l));
   }
   return server;
@@ -419,7 +422,13 @@ void Server::stop() {
   }
   s.stopping.store(true);
   std::vector<MHD_socket> quiesced;
-  for (auto& l : s.listeners) quiesced.push_back(MHD_quiesce_daemon(l->daemon));
+  for (auto& l : s.listeners) {
+    const MHD_socket fd = MHD_quiesce_daemon(l->daemon);
+    // MHD only stops polling it; shutting the listener down makes new connects fail at once
+    // (instead of waiting in the backlog) while the fd number stays valid for MHD's threads.
+    if (fd != MHD_INVALID_SOCKET) (void)::shutdown(fd, SHUT_RDWR);
+    quiesced.push_back(fd);
+  }
   {
     std::unique_lock lock(s.flight_mu);
     s.flight_cv.wait_for(lock, s.connection_timeout, [&] { return s.in_flight == 0; });
