@@ -9,6 +9,7 @@
 #include "agent/api/server.h"
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
+#include "tests/fakes/split_os.h"
 #include "tests/fakes/fake_os.h"
 #include "tests/unit/api/api_socket.h"
 #include "tests/unit/api/fake_service.h"
@@ -38,7 +39,9 @@ class CliAgentTest : public ::testing::Test {
   }
 
   CliRun run_cli(Args args) {
-    testing::FakeOs os;
+    testing::FakeOs fake;
+    // -o FILE names real files under the temporary directory.
+    testing::SplitOs os(fake, {std::filesystem::temp_directory_path()});
     std::ostringstream out;
     std::ostringstream err;
     Context ctx{os, out, err, {}};

@@ -13,6 +13,7 @@
 
 #include "agent/http/http_client.h"
 #include "common/log.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/unit/api/api_socket.h"
 #include "tests/unit/api/fake_service.h"
 
@@ -155,7 +156,7 @@ TEST_F(ServerTest, LibcurlClientOverTheSocket) {
   h.allow_insecure_http = true;
   h.use_proxy = false;
   h.retry.max_attempts = 1;
-  auto client = http::CurlHttpClient::create(h);
+  auto client = http::CurlHttpClient::create(h, attest::testing::real_clock());
   ASSERT_TRUE(client);
   http::HttpRequest req;
   req.url = "http://localhost/v1/resource/default/key/disk";

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <thread>
 
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/swtpm.h"
 #include "tests/fakes/test_kbs.h"
 #include "tests/unit/daemon/agent_process.h"
@@ -250,7 +251,9 @@ TEST_F(AgentSocketE2e, SecretTokenAndEvidenceOnBothPathFamilies) {
   const Bytes data{9, 8, 7};
   for (const std::string& path :
        {"/v1/evidence?runtime_data=" + base64_encode(data, Base64::Url, false),
-        "/aa/evidence?runtime_data=" + base64_encode(data, Base64::Url, false)}) {
+        // CoCo's path takes the raw value unless encoding=base64 (kbs-protocol.md §10).
+        "/aa/evidence?runtime_data=" + base64_encode(data, Base64::Url, false) +
+            "&encoding=base64"}) {
     const auto ev = curl(socket_, path, dir_);
     EXPECT_EQ(ev.status, "200") << path << "\n" << ev.body;
     const auto e = nlohmann::json::parse(ev.body, nullptr, false);
@@ -278,12 +281,12 @@ TEST_F(AgentSocketE2e, SecretTokenAndEvidenceOnBothPathFamilies) {
 }
 
 TEST_F(AgentSocketE2e, AttestCliAgentFetchesThroughTheSocket) {
-  const auto r = run_cli({"agent", "--socket", socket_.string(), "resource", "kbs:///app/token/api",
+  const auto r = run_cli({"agent", "resource", "--socket", socket_.string(), "kbs:///app/token/api",
                           "-o", (dir_ / "api").string()},
                          dir_);
   ASSERT_EQ(r.exit_code, 0) << r.err << agent_->err();
   EXPECT_EQ(read_text_file(dir_ / "api"), std::string(kApiToken.begin(), kApiToken.end()));
-  const auto status = run_cli({"agent", "--socket", socket_.string(), "status"}, dir_);
+  const auto status = run_cli({"agent", "status", "--socket", socket_.string()}, dir_);
   EXPECT_EQ(status.exit_code, 0) << status.err;
   expect_no_secret_in(status.out + status.err, kApiToken, "attest-cli agent status");
 }
@@ -296,7 +299,7 @@ TEST_F(AgentSocketE2e, HundredConcurrentFirstRequestsCauseOneAuthAndOneGet) {
   h.allow_insecure_http = true;
   h.unix_socket_path = socket_.string();
   h.retry.max_attempts = 1;
-  auto client = http::CurlHttpClient::create(h);
+  auto client = http::CurlHttpClient::create(h, attest::testing::real_clock());
   ASSERT_TRUE(client);
   std::atomic<int> exact{0};
   std::vector<std::thread> threads;

@@ -35,7 +35,7 @@ struct Stack {
     http::HttpOptions h;
     h.allow_insecure_http = true;
     h.overall_timeout = std::chrono::seconds(10);
-    auto c = http::CurlHttpClient::create(h);
+    auto c = http::CurlHttpClient::create(h, attest::testing::real_clock());
     EXPECT_TRUE(c);
     return c ? std::move(*c) : nullptr;
   }
@@ -133,7 +133,7 @@ TEST(ServiceKbsTls, OneTlsHandshakeServesTheWholeSession) {
   ASSERT_TRUE(kbs.running()) << kbs.log();
   http::HttpOptions h;
   h.ca_file = pki.ca.string();
-  auto curl = http::CurlHttpClient::create(h);
+  auto curl = http::CurlHttpClient::create(h, attest::testing::real_clock());
   ASSERT_TRUE(curl) << curl.error().message;
   PosixOs os{attest::testing::real_clock()};
   auto device = make_provider(TeeKind::Sample, os, ProviderConfig{});

@@ -7,7 +7,7 @@
 namespace attest::daemon {
 namespace {
 
-using kbs::testing::FakeClock;
+using attest::testing::FakeClock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 

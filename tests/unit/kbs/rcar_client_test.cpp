@@ -262,7 +262,7 @@ TEST_F(RcarClientTest, TokenIsCachedUntilNearExpiry) {
 // exp = INT64_MIN minus the refresh margin used to wrap to "valid for ever" (signed overflow);
 // it must count as expired, and exp = INT64_MAX as valid, without overflow either way.
 TEST_F(RcarClientTest, ExtremeTokenTimesSaturate) {
-  http.attest = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.attest = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(
         200, R"({"token":")" + make_token(std::numeric_limits<std::int64_t>::min()) + R"("})");
   };
@@ -271,7 +271,7 @@ TEST_F(RcarClientTest, ExtremeTokenTimesSaturate) {
   ASSERT_TRUE(expired.token());
   EXPECT_EQ(http.auth_count, 2);  // never cached
 
-  http.attest = [](const HttpRequest&) -> Result<HttpResponse> {
+  http.attest = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
     return response(
         200, R"({"token":")" + make_token(std::numeric_limits<std::int64_t>::max()) + R"("})");
   };

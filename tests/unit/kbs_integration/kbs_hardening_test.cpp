@@ -15,6 +15,7 @@
 
 #include "agent/http/http_client.h"
 #include "cli/exit_codes.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/scoped_env.h"
 #include "tests/fakes/test_kbs.h"
 
@@ -221,7 +222,7 @@ TEST_F(KbsHardening, CertFileIsTheOnlyTrustAnchor) {
     h.system_ca_file = pki_->ca.string();  // stands for a system store that trusts the KBS
     h.trust_system_store = trust_system;
     h.retry.max_attempts = 1;
-    auto c = http::CurlHttpClient::create(h);
+    auto c = http::CurlHttpClient::create(h, attest::testing::real_clock());
     EXPECT_TRUE(c) << c.error().message;
     http::HttpRequest req;
     req.url = tls_->url() + "/kbs/v0/resource/default/demo/key";

@@ -72,7 +72,8 @@ TEST_F(KbsPlugin, ProvisionerRootKeyWithBoundInitData) {
 TEST_F(KbsPlugin, TrusteeAttesterSpellingTakesAPluginUriToo) {
   const std::string uri = std::string("kbs+provisioner:///default/") + kUuid + "/root";
   const auto r = run_cli({"--url", kbs_->url(), "get-resource", "--path", uri, "--tee", "sample",
-                          "--insecure-http", "--initdata", initdata(uri)},
+                          // trustee-attester's --initdata is the TOML text itself.
+                          "--insecure-http", "--initdata", read_text_file(initdata(uri))},
                          scratch_);
   ASSERT_EQ(r.exit_code, cli::kExitOk) << r.err;
   EXPECT_EQ(r.out, base64_encode(Bytes(kConfdata.begin(), kConfdata.end())) + "\n");
