@@ -141,6 +141,7 @@ std::unexpected<Error> corrupt(const std::string& msg) {
   q.pck_cert_data_type = *inner_type;
   auto inner_size = r.le32();
   if (!inner_size) return fail_at("PCK certification data size");
+  const std::size_t inner_at = base + r.offset();
   auto inner = r.take(*inner_size);
   if (!inner) return fail_at("PCK certification data");
   q.pck_cert_data.assign(inner->begin(), inner->end());
@@ -151,6 +152,14 @@ std::unexpected<Error> corrupt(const std::string& msg) {
     std::string pem(q.pck_cert_data.begin(), q.pck_cert_data.end());
     // Intel's QE and Azure append a C string terminator to the PEM chain.
     while (!pem.empty() && pem.back() == '\0') pem.pop_back();
+    // PEM is ASCII text (RFC 7468 §2). Anything else is not a chain a verifier can read, and as
+    // "text" it would break every consumer that expects a string (JSON wants UTF-8).
+    for (std::size_t i = 0; i < pem.size(); ++i) {
+      const auto c = static_cast<unsigned char>(pem[i]);
+      if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c > 0x7e)
+        return corrupt("PCK certificate chain (certification data type 5) has a non-PEM byte 0x" +
+                       hex_encode(ByteView(&c, 1)) + " at offset " + std::to_string(inner_at + i));
+    }
     q.pck_chain_pem = std::move(pem);
   }
   return {};

@@ -153,3 +153,32 @@ TEST(TdxQuoteErrors, RandomByteFlipsNeverCrash) {
 
 }  // namespace
 }  // namespace attest::tdx
+
+namespace attest::tdx {
+namespace {
+
+// Found by fuzz/targets/tdx_quote.cpp: one non-ASCII byte in the PCK chain (certification data
+// type 5) was kept as "PEM" text, and quote_to_json(...).dump() then threw nlohmann's
+// type_error 316 (invalid UTF-8), which terminated `attest-cli inspect`.
+TEST(TdxQuoteErrors, PckChainMustBePemText) {
+  for (const std::uint8_t bad : {std::uint8_t{0xff}, std::uint8_t{0xc3}, std::uint8_t{0x01}}) {
+    SCOPED_TRACE(static_cast<int>(bad));
+    Bytes b = v4();
+    const std::string text(b.begin(), b.end());
+    const auto begin = text.find("-----BEGIN CERTIFICATE-----\n");
+    ASSERT_NE(begin, std::string::npos);
+    const std::size_t at = begin + 28 + 10;  // inside the first base64 line
+    b[at] = bad;
+    Error e = error_of(b);
+    EXPECT_EQ(e.code, Code::Corrupt);
+    EXPECT_TRUE(mentions(e, "PCK certificate chain")) << e.message;
+    EXPECT_TRUE(mentions(e, "offset " + std::to_string(at))) << e.message;
+  }
+  // The untouched chain still parses and still describes itself as JSON text.
+  auto q = parse_quote(v4());
+  ASSERT_TRUE(q) << q.error().message;
+  EXPECT_NO_THROW((void)quote_to_json(*q).dump());
+}
+
+}  // namespace
+}  // namespace attest::tdx
