@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "common/secure_buffer.h"
 #include "agent/http/http_client.h"
 #include "agent/kbs/resource_uri.h"
 #include "cli/commands.h"
 #include "cli/secret_output.h"
+#include "common/secure_buffer.h"
 
 namespace attest::cli {
 namespace {
@@ -147,7 +147,8 @@ Result<void> run_token(const AgentOptions& o, Context& ctx) {
 Result<void> run_evidence(const AgentOptions& o, Context& ctx) {
   auto data = load_report_data(o.report_data, ctx);
   if (!data) return std::unexpected(std::move(data.error()));
-  auto r = get(o, ctx.os.clock(), "/v1/evidence?runtime_data=" + base64_encode(*data, Base64::Url, false));
+  auto r = get(o, ctx.os.clock(),
+               "/v1/evidence?runtime_data=" + base64_encode(*data, Base64::Url, false));
   if (!r) return std::unexpected(std::move(r.error()));
   return write_output(ctx, o.evidence_output, as_bytes(r->body), 0644);
 }

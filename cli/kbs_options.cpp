@@ -73,8 +73,7 @@ Result<Bytes> read_option_file(Context& ctx, std::string_view option, const std:
 }
 
 Deadline command_deadline(const KbsOptions& o, Clock& clock) {
-  return clock.now() +
-         std::chrono::milliseconds(std::llround(o.timeout_seconds * 1000.0));
+  return clock.now() + std::chrono::milliseconds(std::llround(o.timeout_seconds * 1000.0));
 }
 
 Result<std::unique_ptr<http::CurlHttpClient>> make_http_client(const KbsOptions& o,

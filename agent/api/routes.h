@@ -33,8 +33,8 @@
 #include "agent/api/metrics.h"
 #include "agent/api/service.h"
 #include "agent/config/config.h"
-#include "common/secure_buffer.h"
 #include "common/error.h"
+#include "common/secure_buffer.h"
 
 namespace attest::api {
 

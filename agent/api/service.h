@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "common/secure_buffer.h"
 #include "agent/kbs/resource_uri.h"
 #include "common/bytes.h"
 #include "common/error.h"

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/ossl.h"
 #include "common/json_depth.h"
+#include "common/ossl.h"
 
 namespace attest::azure {
 namespace {

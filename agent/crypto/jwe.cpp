@@ -15,8 +15,8 @@
 #include <utility>
 
 #include "common/bytes.h"
-#include "common/ossl.h"
 #include "common/json_depth.h"
+#include "common/ossl.h"
 
 namespace attest::crypto {
 namespace {

@@ -3,8 +3,8 @@
 // as issue 7 specifies for CDH (not yet checked against guest-components' source here).
 #pragma once
 
-#include "common/secure_buffer.h"
 #include "common/error.h"
+#include "common/secure_buffer.h"
 
 namespace attest::daemon {
 

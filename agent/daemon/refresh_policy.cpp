@@ -45,7 +45,7 @@ milliseconds RefreshPolicy::after_success(std::chrono::seconds token_lifetime) {
 milliseconds RefreshPolicy::after_failure(std::optional<milliseconds> retry_after) {
   if (failures_ < std::numeric_limits<int>::max()) ++failures_;
   const http::RetryPolicy backoff{.initial_backoff = options_.initial_backoff,
-                                 .max_backoff = options_.max_backoff};
+                                  .max_backoff = options_.max_backoff};
   const milliseconds jittered = http::backoff_delay(backoff, failures_, clock_.random_unit());
   if (!retry_after) return jittered;
   const milliseconds asked = std::clamp(*retry_after, milliseconds(0), options_.max_retry_after);

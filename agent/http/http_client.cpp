@@ -140,8 +140,7 @@ Result<CaFile> load_ca_file(const std::string& path) {
     if (static_cast<long>(ca.pem.size()) > kMaxCaFileBytes)
       return fail(Code::InvalidArgument, "CA file " + path + ": larger than 4 MiB");
   }
-  BioPtr mem(
-      BIO_new_mem_buf(ca.pem.data(), static_cast<int>(ca.pem.size())));
+  BioPtr mem(BIO_new_mem_buf(ca.pem.data(), static_cast<int>(ca.pem.size())));
   if (!mem) return fail(Code::Internal, "CA file " + path + ": out of memory");
   while (X509* x = PEM_read_bio_X509(mem.get(), nullptr, nullptr, nullptr))
     ca.certs.emplace_back(x);

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "common/secure_buffer.h"
 #include "agent/kbs/resource_uri.h"
 #include "common/error.h"
+#include "common/secure_buffer.h"
 
 namespace attest::store {
 

@@ -9,8 +9,8 @@
 #include "agent/api/server.h"
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
-#include "tests/fakes/split_os.h"
 #include "tests/fakes/fake_os.h"
+#include "tests/fakes/split_os.h"
 #include "tests/unit/api/api_socket.h"
 #include "tests/unit/api/fake_service.h"
 
