@@ -28,11 +28,16 @@ add_test(NAME boot_fetch_unit
                  $<TARGET_FILE:attest-cli> ${ATTEST_KBS_PYTHON} ${ATTEST_TEST_KBS_DIR})
 set_tests_properties(boot_fetch_unit PROPERTIES TIMEOUT 300 LABELS boot)
 
-add_test(NAME boot_initramfs_hook
-         COMMAND bash ${ATTEST_BOOT_TESTS}/initramfs_hook_test.sh
-                 ${ATTEST_PACKAGING_DIR}/boot/initramfs-tools/hooks/attest-agent
-                 $<TARGET_FILE:attest-cli> ${ATTEST_PACKAGING_DIR}/boot/clevis)
-set_tests_properties(boot_initramfs_hook PROPERTIES TIMEOUT 120 LABELS boot)
+# The hook test runs the copied attest-cli inside the image with chroot, where /proc is absent:
+# an ASan binary cannot read its own maps there and reports false stack errors (it says so
+# itself). So it runs in the normal build, where the binary is the one an initramfs ships.
+if(NOT ATTEST_SANITIZE)
+  add_test(NAME boot_initramfs_hook
+           COMMAND bash ${ATTEST_BOOT_TESTS}/initramfs_hook_test.sh
+                   ${ATTEST_PACKAGING_DIR}/boot/initramfs-tools/hooks/attest-agent
+                   $<TARGET_FILE:attest-cli> ${ATTEST_PACKAGING_DIR}/boot/clevis)
+  set_tests_properties(boot_initramfs_hook PROPERTIES TIMEOUT 120 LABELS boot)
+endif()
 
 add_test(NAME boot_k8s_manifests
          COMMAND ${ATTEST_KBS_PYTHON} ${ATTEST_BOOT_TESTS}/k8s_manifests_test.py
