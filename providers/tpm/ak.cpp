@@ -7,7 +7,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "common/ossl.h"
 
@@ -35,19 +38,69 @@ Result<Bytes> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld) {
   return out;
 }
 
+// DER (X.690) length octets: short form below 128, else the minimal long form.
+void append_der_length(Bytes& out, std::size_t n) {
+  if (n < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(n));
+    return;
+  }
+  std::uint8_t be[sizeof(std::size_t)];
+  std::size_t len = 0;
+  for (std::size_t v = n; v != 0; v >>= 8) be[len++] = static_cast<std::uint8_t>(v & 0xff);
+  out.push_back(static_cast<std::uint8_t>(0x80 | len));
+  while (len > 0) out.push_back(be[--len]);
+}
+
+Bytes der_tlv(std::uint8_t tag, ByteView content) {
+  Bytes out{tag};
+  append_der_length(out, content.size());
+  out.insert(out.end(), content.begin(), content.end());
+  return out;
+}
+
+// A DER INTEGER holding an unsigned big-endian magnitude: leading zeros dropped, one 0x00 put
+// back when the top bit is set so that the value stays positive.
+Bytes der_unsigned_integer(ByteView magnitude) {
+  std::size_t skip = 0;
+  while (skip + 1 < magnitude.size() && magnitude[skip] == 0) ++skip;
+  Bytes content;
+  if (magnitude.empty() || (magnitude[skip] & 0x80) != 0) content.push_back(0x00);
+  content.insert(content.end(), magnitude.begin() + static_cast<std::ptrdiff_t>(skip),
+                 magnitude.end());
+  return der_tlv(0x02, content);
+}
+
+// SubjectPublicKeyInfo of an RSA key (RFC 5280 §4.1, RFC 8017 A.1.1), written directly: the
+// structure is fixed, and going through EVP_PKEY_fromdata and i2d_PUBKEY costs the provider's
+// key-management and encoder look-ups, which were a sixth of `get-report --tee tpm`'s CPU.
+// tests/unit/tpm checks the bytes against OpenSSL's own encoding.
 Result<Bytes> rsa_spki(const TPMT_PUBLIC& pub) {
   const TPM2B_PUBLIC_KEY_RSA& n = pub.unique.rsa;
+  if (n.size == 0 || n.size > sizeof(n.buffer) ||
+      std::all_of(n.buffer, n.buffer + n.size, [](std::uint8_t b) { return b == 0; }))
+    return fail_tpm(Code::Corrupt, "AK public area is not a valid RSA key (empty modulus)");
   // TPM 2.0 Part 2 §12.2.3.5: an exponent of zero means the default, 2^16 + 1.
   const std::uint32_t e =
       pub.parameters.rsaDetail.exponent == 0 ? 65537u : pub.parameters.rsaDetail.exponent;
-  BnPtr bn_n(BN_bin2bn(n.buffer, n.size, nullptr));
-  BnPtr bn_e(BN_new());
-  ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bn_n || !bn_e || !bld || BN_set_word(bn_e.get(), e) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
-    return fail_tpm(Code::Internal, "building the RSA AK public key failed");
-  return pkey_from_params("RSA", bld.get());
+  if (e < 3 || e % 2 == 0)
+    return fail_tpm(Code::Corrupt,
+                    "AK public area is not a valid RSA key (exponent " + std::to_string(e) + ")");
+  const std::uint8_t e_be[4] = {static_cast<std::uint8_t>(e >> 24),
+                                static_cast<std::uint8_t>(e >> 16),
+                                static_cast<std::uint8_t>(e >> 8), static_cast<std::uint8_t>(e)};
+  Bytes rsa_key = der_unsigned_integer(ByteView(n.buffer, n.size));
+  const Bytes exponent = der_unsigned_integer(ByteView(e_be, sizeof(e_be)));
+  rsa_key.insert(rsa_key.end(), exponent.begin(), exponent.end());
+  const Bytes rsa_public_key = der_tlv(0x30, rsa_key);  // RSAPublicKey ::= SEQUENCE {n, e}
+  Bytes bits{0x00};                                     // BIT STRING: no unused bits
+  bits.insert(bits.end(), rsa_public_key.begin(), rsa_public_key.end());
+  // AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }
+  static constexpr std::uint8_t kRsaAlgorithm[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                                   0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+  Bytes spki(std::begin(kRsaAlgorithm), std::end(kRsaAlgorithm));
+  const Bytes bit_string = der_tlv(0x03, bits);
+  spki.insert(spki.end(), bit_string.begin(), bit_string.end());
+  return der_tlv(0x30, spki);
 }
 
 Result<Bytes> ecc_spki(const TPMT_PUBLIC& pub) {
