@@ -124,8 +124,6 @@ Result<std::string> read_resource(const Section& s) {
 
 }  // namespace
 
-gid_t default_socket_group(const IdResolver& ids) { return ids.gid_of("attest").value_or(0); }
-
 Result<void> read_agent(const Section& s, const IdResolver& ids, AgentSection& a) {
   ATTEST_TRY(s.check_keys(kAgentKeys));
   std::optional<std::filesystem::path> socket, secrets, credential_socket;
@@ -160,7 +158,7 @@ Result<void> read_agent(const Section& s, const IdResolver& ids, AgentSection& a
   }
   auto group = read_optional_id(s, "socket_group", IdKind::Group, ids);
   if (!group) return std::unexpected(std::move(group.error()));
-  a.socket_group = group->has_value() ? static_cast<gid_t>(**group) : default_socket_group(ids);
+  if (group->has_value()) a.socket_group = static_cast<gid_t>(**group);
   if (log_level) {
     if (auto l = log::parse_level(*log_level); !l)
       return s.invalid("log_level",

@@ -12,9 +12,6 @@
 namespace attest::config {
 
 [[nodiscard]] Result<void> read_agent(const Section& s, const IdResolver& ids, AgentSection& a);
-// The socket group when [agent] does not name one: "attest" when that group exists, else
-// root's.
-[[nodiscard]] gid_t default_socket_group(const IdResolver& ids);
 
 [[nodiscard]] Result<AccessRule> read_access(const Section& s, const IdResolver& ids);
 // `secrets_dir` is [agent] secrets_dir (read first, whatever the order in the file).

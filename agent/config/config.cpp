@@ -148,10 +148,7 @@ Result<AgentConfig> from_table(const toml::table& root, std::string_view source,
   };
   if (auto s = section("kbs")) ATTEST_TRY(read_kbs(*s, cfg.kbs));
   if (auto s = section("evidence")) ATTEST_TRY(read_evidence(*s, cfg.evidence));
-  if (auto s = section("agent"))
-    ATTEST_TRY(read_agent(*s, ids, cfg.agent));
-  else
-    cfg.agent.socket_group = default_socket_group(ids);
+  if (auto s = section("agent")) ATTEST_TRY(read_agent(*s, ids, cfg.agent));
   ATTEST_TRY(for_each_entry(root, source, "access", [&](const Section& s) -> Result<void> {
     auto r = read_access(s, ids);
     if (!r) return std::unexpected(std::move(r.error()));

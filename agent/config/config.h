@@ -57,8 +57,10 @@ struct EvidenceSection {
 struct AgentSection {
   std::filesystem::path socket_path = "/run/attest-agent/agent.sock";
   mode_t socket_mode = 0660;  // written as a string, "0660"; no setuid/setgid/sticky bits
-  // Group owning the socket; nullopt: "attest" when that group exists, else root's. The loader
-  // always fills it (names and that default are resolved at load).
+  // Group owning the socket; nullopt: "attest" when that group exists, else the agent's own,
+  // decided by the listener when it binds (daemon::bind_unix). A name given here is resolved
+  // at load; the default is not, so that attest-cli, which reads the same file, never pays a
+  // group lookup (NSS modules, userdb) for a socket it does not create.
   std::optional<gid_t> socket_group;
   std::filesystem::path secrets_dir = "/run/attest-agent/secrets";
   std::string log_level = "info";  // error, warning, notice, info, debug

@@ -209,7 +209,9 @@ TEST(ShippedConfig, CommentedValuesAreTheBuiltInDefaults) {
   const AgentSection& d = defaults_only->agent;
   EXPECT_EQ(on->agent.socket_path, d.socket_path);
   EXPECT_EQ(on->agent.socket_mode, d.socket_mode);
-  EXPECT_EQ(on->agent.socket_group, d.socket_group);  // "attest", which FakeIds knows
+  // Unset, the listener picks "attest" when that group exists: the value the file shows.
+  EXPECT_FALSE(d.socket_group);
+  EXPECT_EQ(on->agent.socket_group, ids.gid_of("attest"));
   EXPECT_EQ(on->agent.secrets_dir, d.secrets_dir);
   EXPECT_EQ(on->agent.log_level, d.log_level);
   EXPECT_EQ(on->agent.refresh_seconds, d.refresh_seconds);

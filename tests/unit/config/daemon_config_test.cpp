@@ -27,7 +27,7 @@ TEST(AgentSection, DefaultsWhenAbsent) {
   auto c = parse("");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->agent.socket_mode, 0660u);
-  EXPECT_EQ(c->agent.socket_group, 990u);  // "attest" exists in FakeIds
+  EXPECT_FALSE(c->agent.socket_group);  // the listener picks "attest" or its own at bind
   EXPECT_EQ(c->agent.log_level, "info");
   EXPECT_EQ(c->agent.refresh_seconds, 0u);
   EXPECT_FALSE(c->agent.rest_listen);
@@ -37,15 +37,19 @@ TEST(AgentSection, DefaultsWhenAbsent) {
   EXPECT_TRUE(c->credentials.empty());
 }
 
-TEST(AgentSection, SocketGroupIsRootsWithoutAnAttestGroup) {
+TEST(AgentSection, UnsetSocketGroupIsNotLookedUpAtLoad) {
   FakeIds ids;
-  ids.groups.erase("attest");
   auto c = parse("[agent]\nlog_level = \"debug\"\n", ids);
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->agent.socket_group, 0u);
+  EXPECT_FALSE(c->agent.socket_group);
   auto none = parse("", ids);
   ASSERT_TRUE(none) << none.error().message;
-  EXPECT_EQ(none->agent.socket_group, 0u);
+  EXPECT_FALSE(none->agent.socket_group);
+  EXPECT_EQ(ids.group_lookups, 0);
+  auto named = parse("[agent]\nsocket_group = \"wheel\"\n", ids);
+  ASSERT_TRUE(named) << named.error().message;
+  EXPECT_EQ(named->agent.socket_group, 10u);
+  EXPECT_EQ(ids.group_lookups, 1);
 }
 
 TEST(AgentSection, ReadsEveryKey) {

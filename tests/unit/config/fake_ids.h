@@ -17,11 +17,13 @@ class FakeIds final : public config::IdResolver {
     return it->second;
   }
   std::optional<gid_t> gid_of(const std::string& group) const override {
+    ++group_lookups;
     auto it = groups.find(group);
     if (it == groups.end()) return std::nullopt;
     return it->second;
   }
   std::map<std::string, uid_t> users{{"root", 0}, {"alice", 1000}, {"postgres", 112}};
+  mutable int group_lookups = 0;  // a lookup may load NSS modules: the CLI must not pay it
   std::map<std::string, gid_t> groups{{"root", 0}, {"attest", 990}, {"wheel", 10}};
 };
 
