@@ -330,6 +330,12 @@ class KbsServer(http.server.ThreadingHTTPServer):
         super().__init__(address, Handler)
 
     def finish_request(self, request, client_address):
+        # http.server writes the status line and headers, then the body, as two sends; with
+        # Nagle's algorithm the body then waits for the client's delayed ACK (40 ms on Linux)
+        # on every response. Real servers (Trustee's actix-web) write a response at once, so
+        # this stall is an artefact of the test server that would hide the client's own costs.
+        if request.family in (socket.AF_INET, socket.AF_INET6):
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.ssl_context is None:
             self.RequestHandlerClass(request, client_address, self)
             return
