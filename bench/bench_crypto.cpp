@@ -31,7 +31,7 @@ void BM_RuntimeData_JcsHash(benchmark::State& state) {
     if (!b) return state.SkipWithError(b.error().message.c_str());
     benchmark::DoNotOptimize(b->digest.data());
   }
-  state.SetLabel(std::string(attest::crypto::hash_alg_name(alg)));
+  state.SetLabel(std::string(attest::hash_alg_name(alg)));
 }
 BENCHMARK(BM_RuntimeData_JcsHash)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
 

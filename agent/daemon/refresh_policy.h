@@ -27,6 +27,12 @@ struct RefreshPolicyOptions {
   std::chrono::seconds fixed_interval{0};
   // Failure backoff: full jitter over [0, min(max_backoff, initial_backoff * 2^(n-1))].
   std::chrono::milliseconds initial_backoff{1000}, max_backoff{300000}, max_retry_after{600000};
+  // Recovery spread: the backoff window is at least this many times the longer of (a) how long
+  // the agent has been failing and (b) the validity its token had left when the failures began
+  // (capped at the normal refresh interval), so that a fleet which lost its KBS together comes
+  // back spread over about twice the outage instead of in the first seconds (bench/README.md,
+  // "Fleet simulation": 1.8x the steady rate instead of 3.7x). 0 = plain exponential backoff.
+  double recovery_spread = 2.0;
 };
 
 class RefreshPolicy {
@@ -41,8 +47,9 @@ class RefreshPolicy {
   // later than the jittered fraction of the lifetime (refreshing after expiry helps nobody).
   [[nodiscard]] std::chrono::milliseconds after_success(std::chrono::seconds token_lifetime);
 
-  // A handshake failed: the delay until the next attempt. Without Retry-After, full-jitter
-  // exponential backoff. With it, no sooner than the server asked (capped at max_retry_after),
+  // A handshake failed: the delay until the next attempt. Without Retry-After, full jitter over
+  // the largest of the exponential backoff and the recovery spread window (both capped at
+  // max_backoff). With Retry-After, no sooner than the server asked (capped at max_retry_after),
   // spread over +jitter of it so that every agent told "60" does not return in the same second,
   // and never sooner than the backoff would have waited.
   [[nodiscard]] std::chrono::milliseconds after_failure(
@@ -55,6 +62,12 @@ class RefreshPolicy {
   RefreshPolicyOptions options_;
   Clock& clock_;
   int failures_ = 0;
+  // When the token of the last success expires (clock_.now() scale); none before the first.
+  std::optional<std::chrono::steady_clock::time_point> token_expiry_;
+  std::chrono::milliseconds last_interval_{0};  // the last after_success delay
+  // Set at the first failure after a success: when, and how long its token still had.
+  std::chrono::steady_clock::time_point failing_since_{};
+  std::chrono::milliseconds margin_at_failure_{0};
 };
 
 }  // namespace attest::daemon

@@ -31,6 +31,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "agent/daemon/refresh_policy.h"
@@ -61,6 +62,9 @@ class SimClock final : public attest::Clock {
  public:
   explicit SimClock(std::uint64_t seed) : rng_(seed) {}
   std::chrono::steady_clock::time_point now() override { return now_; }
+  std::int64_t unix_now() override {
+    return std::chrono::duration_cast<seconds>(now_.time_since_epoch()).count();
+  }
   void sleep_for(milliseconds) override {
     std::fputs("fleet: the scheduler slept on the simulated clock\n", stderr);
     std::abort();
@@ -111,32 +115,38 @@ struct PolicyCase {
 };
 
 // Refresh exactly at expiry: the real module with fraction 1 and no jitter.
-constexpr RefreshPolicyOptions kAtExpiry{.refresh_fraction = 1.0, .jitter = 0.0};
+constexpr RefreshPolicyOptions kAtExpiry{
+    .refresh_fraction = 1.0, .jitter = 0.0, .recovery_spread = 0.0};
 
-std::vector<PolicyCase> policy_cases() {
-  return {
-      {"ours", "attest-agent: 80 % +-10 %, full-jitter backoff, Retry-After",
-       [](auto& c) { return std::make_unique<RealPolicy>(RefreshPolicyOptions{}, c); }},
-      {"ours_f095", "attest-agent with refresh_fraction 0.95",
-       [](auto& c) {
-         return std::make_unique<RealPolicy>(RefreshPolicyOptions{.refresh_fraction = 0.95}, c);
-       }},
-      // Exploration, not a default: a failure backoff that starts at the refresh margin (20 % of
-      // a 300 s token), so that a fleet's retries spread over a fixed window (bench/README.md).
-      {"ours_backoff60", "attest-agent, initial_backoff = max_backoff = 60 s",
-       [](auto& c) {
-         return std::make_unique<RealPolicy>(
-             RefreshPolicyOptions{.initial_backoff = milliseconds(60000),
-                                  .max_backoff = milliseconds(60000)},
-             c);
-       }},
-      {"naive_fixed_retry", "naive: fixed 1 s retry (refresh as ours)",
-       [](auto& c) { return std::make_unique<FixedRetry>(RefreshPolicyOptions{}, c); }},
-      {"naive_at_expiry", "naive: refresh at expiry, no jitter (backoff as ours)",
-       [](auto& c) { return std::make_unique<RealPolicy>(kAtExpiry, c); }},
-      {"naive_both", "naive: refresh at expiry + fixed 1 s retry",
-       [](auto& c) { return std::make_unique<FixedRetry>(kAtExpiry, c); }},
+std::vector<PolicyCase> policy_cases(bool short_list) {
+  auto ours = [](RefreshPolicyOptions o) {
+    return [o](attest::Clock& c) -> std::unique_ptr<Scheduler> {
+      return std::make_unique<RealPolicy>(o, c);
+    };
   };
+  std::vector<PolicyCase> cases = {
+      {"ours", "attest-agent: 80 % +-10 %, backoff + recovery spread 2", ours({})},
+      // The policy before the recovery spread: full-jitter exponential backoff only.
+      {"ours_no_spread", "attest-agent, recovery_spread 0 (backoff only)",
+       ours({.recovery_spread = 0.0})},
+  };
+  if (short_list) return cases;
+  cases.push_back(
+      {"ours_spread1", "attest-agent, recovery_spread 1", ours({.recovery_spread = 1.0})});
+  // Handshakes per lifetime is 1 / refresh_fraction by construction: the other fractions show
+  // the price of issue 7's 80 % (bench/README.md).
+  cases.push_back(
+      {"ours_f090", "attest-agent with refresh_fraction 0.90", ours({.refresh_fraction = 0.90})});
+  cases.push_back(
+      {"ours_f095", "attest-agent with refresh_fraction 0.95", ours({.refresh_fraction = 0.95})});
+  cases.push_back({"naive_fixed_retry", "naive: fixed 1 s retry (refresh as ours)", [](auto& c) {
+                     return std::make_unique<FixedRetry>(RefreshPolicyOptions{}, c);
+                   }});
+  cases.push_back(
+      {"naive_at_expiry", "naive: refresh at expiry, no jitter, backoff only", ours(kAtExpiry)});
+  cases.push_back({"naive_both", "naive: refresh at expiry + fixed 1 s retry",
+                   [](auto& c) { return std::make_unique<FixedRetry>(kAtExpiry, c); }});
+  return cases;
 }
 
 struct Figures {
@@ -255,19 +265,27 @@ bool parse_flag(std::string_view arg, std::string_view name, auto& out) {
 
 int main(int argc, char** argv) {
   Scenario sc;
+  int seeds = 1;
+  bool short_list = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
+    if (a == "--short") {
+      short_list = true;
+      continue;
+    }
     if (parse_flag(a, "--agents", sc.agents) || parse_flag(a, "--seed", sc.seed) ||
         parse_flag(a, "--lifetime", sc.lifetime_s) || parse_flag(a, "--capacity", sc.capacity) ||
-        parse_flag(a, "--outage", sc.outage_s))
+        parse_flag(a, "--outage", sc.outage_s) || parse_flag(a, "--seeds", seeds))
       continue;
     std::fprintf(stderr,
-                 "usage: fleet [--agents=N] [--seed=N] [--lifetime=S] [--capacity=PER_S] "
-                 "[--outage=S]\n");
+                 "usage: fleet [--agents=N] [--seed=N] [--seeds=K] [--lifetime=S] "
+                 "[--capacity=PER_S] [--outage=S] [--short]\n"
+                 "  --seeds=K: K runs (seeds N..N+K-1); RESULT lines give the median and range\n"
+                 "  --short: only attest-agent's policy and its no-spread variant\n");
     return 2;
   }
-  if (sc.agents < 1 || sc.lifetime_s < 10 || sc.capacity < 1) {
-    std::fputs("fleet: need agents >= 1, lifetime >= 10, capacity >= 1\n", stderr);
+  if (sc.agents < 1 || sc.lifetime_s < 10 || sc.capacity < 1 || seeds < 1) {
+    std::fputs("fleet: need agents >= 1, lifetime >= 10, capacity >= 1, seeds >= 1\n", stderr);
     return 2;
   }
   sc.steady_from_s = 2 * sc.lifetime_s;
@@ -276,42 +294,67 @@ int main(int argc, char** argv) {
 
   std::printf(
       "fleet: %d agents, token lifetime %lld s, KBS capacity %lld handshakes/s (429 "
-      "Retry-After %lld s), outage %lld s at t=%lld s, seed %llu\n"
+      "Retry-After %lld s), outage %lld s at t=%lld s, seed %llu (%d run(s))\n"
       "steady window t=%lld..%lld s; rates are KBS requests/s (429s included), peaks over 10 s\n\n",
       sc.agents, static_cast<long long>(sc.lifetime_s), static_cast<long long>(sc.capacity),
       static_cast<long long>(sc.retry_after_s), static_cast<long long>(sc.outage_s),
-      static_cast<long long>(sc.outage_at_s), static_cast<unsigned long long>(sc.seed),
+      static_cast<long long>(sc.outage_at_s), static_cast<unsigned long long>(sc.seed), seeds,
       static_cast<long long>(sc.steady_from_s), static_cast<long long>(sc.outage_at_s));
   std::printf("%-62s %9s %9s %8s %8s %9s %8s %8s %9s %8s\n", "policy", "hs/agent", "req/agent",
               "steady", "steady", "post-out", "post/", "last-lt", "recovery", "429s");
   std::printf("%-62s %9s %9s %8s %8s %9s %8s %8s %9s %8s\n", "", "/lifetime", "/lifetime", "req/s",
               "peak/s", "peak/s", "steady", "/steady", "s", "after");
-  std::vector<std::pair<std::string, Figures>> all;
-  for (const auto& pc : policy_cases()) {
-    const Figures f = simulate(sc, pc);
-    std::printf("%-62s %9.3f %9.3f %8.1f %8.1f %9.1f %7.2fx %7.2fx %9.1f %8lld\n", pc.title.c_str(),
-                f.handshakes_per_lifetime, f.requests_per_lifetime, f.steady_rate,
-                f.steady_peak_10s, f.post_peak_10s, f.post_peak_10s / f.steady_rate,
-                f.late_peak_10s / f.steady_rate, f.recovery_s,
-                static_cast<long long>(f.rejected_after));
-    all.emplace_back(pc.key, f);
+  struct Row {
+    std::string key;
+    std::vector<Figures> runs;  // one per seed
+  };
+  std::vector<Row> all;
+  const std::uint64_t first_seed = sc.seed;
+  for (const auto& pc : policy_cases(short_list)) {
+    Row row{pc.key, {}};
+    for (int k = 0; k < seeds; ++k) {
+      sc.seed = first_seed + static_cast<std::uint64_t>(k);
+      const Figures f = simulate(sc, pc);
+      // The table shows the first seed's run; with --seeds the RESULT lines give the spread.
+      if (k == 0)
+        std::printf("%-62s %9.3f %9.3f %8.1f %8.1f %9.1f %7.2fx %7.2fx %9.1f %8lld\n",
+                    pc.title.c_str(), f.handshakes_per_lifetime, f.requests_per_lifetime,
+                    f.steady_rate, f.steady_peak_10s, f.post_peak_10s,
+                    f.post_peak_10s / f.steady_rate, f.late_peak_10s / f.steady_rate, f.recovery_s,
+                    static_cast<long long>(f.rejected_after));
+      row.runs.push_back(f);
+    }
+    all.push_back(std::move(row));
   }
   std::printf("\n");
-  for (const auto& [key, f] : all) {
-    std::printf("RESULT|fleet|%s_handshakes_per_agent_per_lifetime|%.3f|handshakes\n", key.c_str(),
-                f.handshakes_per_lifetime);
-    std::printf("RESULT|fleet|%s_requests_per_agent_per_lifetime|%.3f|requests\n", key.c_str(),
-                f.requests_per_lifetime);
-    std::printf("RESULT|fleet|%s_steady_rate|%.1f|req/s\n", key.c_str(), f.steady_rate);
-    std::printf("RESULT|fleet|%s_peak_after_outage_vs_steady|%.2f|x\n", key.c_str(),
-                f.post_peak_10s / f.steady_rate);
-    std::printf("RESULT|fleet|%s_peak_1s_after_outage_vs_steady|%.2f|x\n", key.c_str(),
-                f.post_peak_1s / f.steady_rate);
-    std::printf("RESULT|fleet|%s_steady_peak_vs_steady|%.2f|x\n", key.c_str(),
-                f.steady_peak_10s / f.steady_rate);
-    std::printf("RESULT|fleet|%s_last_lifetime_peak_vs_steady|%.2f|x\n", key.c_str(),
-                f.late_peak_10s / f.steady_rate);
-    std::printf("RESULT|fleet|%s_recovery|%.1f|s\n", key.c_str(), f.recovery_s);
+  const std::vector<std::tuple<const char*, const char*, std::function<double(const Figures&)>>>
+      metrics = {
+          {"handshakes_per_agent_per_lifetime", "handshakes",
+           [](const Figures& f) { return f.handshakes_per_lifetime; }},
+          {"requests_per_agent_per_lifetime", "requests",
+           [](const Figures& f) { return f.requests_per_lifetime; }},
+          {"steady_rate", "req/s", [](const Figures& f) { return f.steady_rate; }},
+          {"peak_after_outage_vs_steady", "x",
+           [](const Figures& f) { return f.post_peak_10s / f.steady_rate; }},
+          {"peak_1s_after_outage_vs_steady", "x",
+           [](const Figures& f) { return f.post_peak_1s / f.steady_rate; }},
+          {"steady_peak_vs_steady", "x",
+           [](const Figures& f) { return f.steady_peak_10s / f.steady_rate; }},
+          {"last_lifetime_peak_vs_steady", "x",
+           [](const Figures& f) { return f.late_peak_10s / f.steady_rate; }},
+          {"recovery", "s", [](const Figures& f) { return f.recovery_s; }},
+      };
+  for (const auto& row : all) {
+    for (const auto& [name, unit, get] : metrics) {
+      std::vector<double> v;
+      for (const Figures& f : row.runs) v.push_back(get(f));
+      std::sort(v.begin(), v.end());
+      std::printf("RESULT|fleet|%s_%s|%.3f|%s\n", row.key.c_str(), name, v[v.size() / 2], unit);
+      if (seeds > 1) {
+        std::printf("RESULT|fleet|%s_%s_min|%.3f|%s\n", row.key.c_str(), name, v.front(), unit);
+        std::printf("RESULT|fleet|%s_%s_max|%.3f|%s\n", row.key.c_str(), name, v.back(), unit);
+      }
+    }
   }
   return 0;
 }

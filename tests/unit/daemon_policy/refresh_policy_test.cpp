@@ -80,7 +80,67 @@ TEST(RefreshPolicy, SuccessResetsTheBackoff) {
   EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(32000));  // 7th: ceiling 64 s
   (void)p.after_success(seconds(300));
   EXPECT_EQ(p.consecutive_failures(), 0);
+  clock.advance(seconds(300));  // that token has expired: only the backoff is left
   EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(500));
+}
+
+TEST(RefreshPolicy, AFailedRefreshSpreadsOverTwiceTheMarginItsTokenHad) {
+  FakeClock clock;
+  clock.unit = 0.5;
+  RefreshPolicy p({}, clock);
+  EXPECT_EQ(p.after_success(seconds(300)), milliseconds(240000));
+  clock.advance(seconds(240));  // the refresh at 80 % fails: the token has 60 s left
+  // Window max(backoff 1 s, 2 * max(failing 0 s, margin 60 s)) = 120 s; full jitter: 60 s.
+  EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(60000));
+  clock.unit = 0.0;
+  EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(0));
+  // The margin is the one when the failures began: it does not shrink as the token ages.
+  clock.advance(seconds(50));
+  clock.unit = 0.75;
+  EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(90000));
+  // Failing for longer than the margin widens the window: 2 * 100 s.
+  clock.advance(seconds(50));
+  clock.unit = 0.5;
+  EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(100000));
+  EXPECT_EQ(p.consecutive_failures(), 4);
+}
+
+TEST(RefreshPolicy, WithoutATokenTheWindowGrowsWithTheTimeSpentFailing) {
+  FakeClock clock;
+  clock.unit = 0.5;
+  RefreshPolicy p({}, clock);                                   // at boot: no token, no margin
+  EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(500));  // backoff 1 s
+  clock.advance(seconds(10));
+  // 2nd failure: backoff 2 s, but 10 s of failing: window 20 s.
+  EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(10000));
+  clock.advance(seconds(1000));
+  EXPECT_EQ(p.after_failure(std::nullopt), milliseconds(150000));  // capped at max_backoff 300 s
+}
+
+TEST(RefreshPolicy, TheRecoverySpreadIsCappedAndCanBeTurnedOff) {
+  FakeClock clock;
+  clock.unit = 0.5;
+  // The margin counts at most one normal refresh interval: refresh_seconds = 12 with a
+  // day-long token retries within 2 * 12 s.
+  RefreshPolicy fixed({.fixed_interval = seconds(12)}, clock);
+  EXPECT_EQ(fixed.after_success(seconds(86400)), milliseconds(12000));
+  EXPECT_EQ(fixed.after_failure(std::nullopt), milliseconds(12000));
+  RefreshPolicy capped({.max_backoff = milliseconds(20000)}, clock);
+  (void)capped.after_success(seconds(300));
+  clock.advance(seconds(240));
+  EXPECT_EQ(capped.after_failure(std::nullopt), milliseconds(10000));  // 120 s capped at 20 s
+  RefreshPolicy off({.recovery_spread = 0.0}, clock);
+  (void)off.after_success(seconds(300));
+  clock.advance(seconds(240));
+  EXPECT_EQ(off.after_failure(std::nullopt), milliseconds(500));  // plain backoff: 1 s window
+  // Retry-After still wins when it asks for longer, and never shortens the spread window.
+  RefreshPolicy asked({}, clock);
+  (void)asked.after_success(seconds(100));
+  clock.advance(seconds(80));  // margin 20 s: window 40 s
+  clock.unit = 0.0;
+  EXPECT_EQ(asked.after_failure(milliseconds(7000)), milliseconds(7000));
+  clock.unit = 0.5;  // 40 s * 0.5 = 20 s beats Retry-After 7 s (+5 %)
+  EXPECT_EQ(asked.after_failure(milliseconds(7000)), milliseconds(20000));
 }
 
 TEST(RefreshPolicy, ManyFailuresNeitherOverflowNorExceedTheCap) {
