@@ -5,6 +5,7 @@
 #include "agent/crypto/jcs.h"
 #include "agent/crypto/runtime_data.h"
 #include "agent/kbs/wire.h"
+#include "common/digest.h"
 #include "fuzz/fuzz_support.h"
 
 ATTEST_FUZZ_TARGET(kbs_challenge) {
@@ -22,7 +23,7 @@ ATTEST_FUZZ_TARGET(kbs_challenge) {
   auto b = crypto::bind_runtime_data(alg, c->nonce, kJwk, "");
   fuzz::check_error_named(b);
   if (!b) return;
-  ATTEST_FUZZ_CHECK(b->digest.size() == crypto::digest_size(alg));
+  ATTEST_FUZZ_CHECK(b->digest.size() == digest_size(alg));
   // RFC 8785 output is a fixed point: parsed and canonicalised again, it is the same bytes.
   auto again = crypto::canonicalize(nlohmann::json::parse(b->canonical));
   ATTEST_FUZZ_CHECK(again.has_value() && *again == b->canonical);

@@ -1,8 +1,9 @@
 // The one scanner for issue 10's leak gate: every secret, token and private key a test run
 // handles is registered here, then every log line, error message and output the run produced
-// (other than the output that was asked for) is scanned for it. The CLI test feeds it attest-cli's
-// stdout/stderr; the daemon's journal lines and socket answers are meant to go through the same
-// class.
+// (other than the output that was asked for) is scanned for it. The CLI test
+// (tests/unit/leak_scan) feeds it attest-cli's stdout/stderr; the agent's gate
+// (AgentGates.NoSecretTokenOrKeyInAnyLogErrorBodyOrMetricsOfAFullRun) its stderr, sd_notify
+// messages, error bodies, /metrics, /v1/info, /info and /healthz.
 #pragma once
 
 #include <cstddef>

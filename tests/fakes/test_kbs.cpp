@@ -213,6 +213,11 @@ bool TestKbs::set_policy(const std::string& policy) {
   return control("POST", "/test/policy", nlohmann::json{{"policy", policy}}.dump()).has_value();
 }
 
+bool TestKbs::put_resource(const std::string& path, const Bytes& bytes) {
+  return control("POST", "/kbs/v0/resource/" + path, std::string(bytes.begin(), bytes.end()))
+      .has_value();
+}
+
 std::optional<nlohmann::json> TestKbs::stats() {
   auto r = control("GET", "/test/stats", "");
   if (!r) return std::nullopt;

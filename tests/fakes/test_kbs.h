@@ -87,6 +87,8 @@ class TestKbs {
   bool reset();
   bool set_faults(const std::vector<std::string>& specs);
   bool set_policy(const std::string& policy);
+  // The admin endpoint: replaces (or creates) resource "repo/type/tag" with `bytes`.
+  bool put_resource(const std::string& path, const Bytes& bytes);
   std::optional<nlohmann::json> stats();
 
  private:

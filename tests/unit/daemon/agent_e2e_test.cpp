@@ -29,18 +29,6 @@ using namespace std::chrono_literals;
 const Bytes kDiskKey{'d', 'i', 's', 'k', '-', 'k', 'e', 'y', 0x00, 0xfe, 0x7f, 'Z', 'q', '9'};
 const Bytes kApiToken{'a', 'p', 'i', '-', 't', 'o', 'k', 'e', 'n', '-', '3', '1', '4', '1', '5'};
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // Every form a secret could leak in: raw, hex, base64 (standard and url-safe).
 void expect_no_secret_in(const std::string& text, const Bytes& secret, const std::string& what) {
   for (const std::string& form : {std::string(secret.begin(), secret.end()), hex_encode(secret),
@@ -189,23 +177,6 @@ TEST_F(AgentE2e, BadFlagsAndConfigurationExitWithTwoNamingTheProblem) {
   EXPECT_NE(check.out().find("configuration OK (1 secret file(s)"), std::string::npos)
       << check.out();
   EXPECT_FALSE(std::filesystem::exists(socket_));
-}
-
-// curl --unix-socket against the agent: the body on stdout (binary-safe), the status on stderr
-// (the caller may be another uid that cannot write files here).
-struct CurlResult {
-  int exit_code = -1;
-  std::string status;  // "%{http_code}"
-  std::string body;
-};
-
-CurlResult curl(const std::filesystem::path& socket, const std::string& path, const TempDir& dir,
-                const std::vector<std::string>& prefix = {}) {
-  std::vector<std::string> argv = prefix;
-  argv.insert(argv.end(), {"curl", "-sS", "--max-time", "30", "--unix-socket", socket.string(),
-                           "-o", "-", "-w", "%{stderr}%{http_code}", "http://localhost" + path});
-  const auto r = run_process(argv, dir);
-  return {r.exit_code, r.err.size() >= 3 ? r.err.substr(r.err.size() - 3) : r.err, r.out};
 }
 
 class AgentSocketE2e : public AgentE2e {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/fakes/test_kbs.h"
@@ -17,6 +20,34 @@
 extern char** environ;
 
 namespace attest::testing {
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+CurlResult curl(const std::filesystem::path& socket, const std::string& path, const TempDir& dir,
+                const std::vector<std::string>& prefix) {
+  std::vector<std::string> argv = prefix;
+  argv.insert(argv.end(), {"curl", "-sS", "--max-time", "30", "--unix-socket", socket.string(),
+                           "-o", "-", "-w", "%{stderr}%{http_code}", "http://localhost" + path});
+  const auto r = run_process(argv, dir);
+  return {r.exit_code, r.err.size() >= 3 ? r.err.substr(r.err.size() - 3) : r.err, r.out};
+}
+
+std::optional<long> rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmRSS:")) return std::strtol(line.c_str() + 6, nullptr, 10);
+  return std::nullopt;
+}
 
 NotifySocket::NotifySocket(std::filesystem::path path) : path_(std::move(path)) {
   fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -67,7 +98,12 @@ AgentProcess::AgentProcess(const std::vector<std::string>& args,
                            const std::filesystem::path& output_dir)
     : out_(output_dir / "agent.out"), err_(output_dir / "agent.err") {
   bypass_proxy_for_loopback();
-  std::vector<std::string> argv_s{ATTEST_AGENT_BINARY};
+  std::vector<std::string> argv_s;
+  if (const char* wrapper = std::getenv("ATTEST_AGENT_WRAPPER"); wrapper != nullptr) {
+    std::istringstream words(wrapper);
+    for (std::string w; words >> w;) argv_s.push_back(w);
+  }
+  argv_s.emplace_back(ATTEST_AGENT_BINARY);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());

@@ -13,6 +13,25 @@
 
 namespace attest::testing {
 
+class TempDir;
+
+// A loopback TCP port nobody listens on right now (a KBS that starts later takes it).
+int free_port();
+
+// curl --unix-socket against the agent: the body on stdout (binary-safe), the status on stderr
+// (the caller may be another uid that cannot write files here). `prefix` runs curl through
+// another program (setpriv to change uid).
+struct CurlResult {
+  int exit_code = -1;
+  std::string status;  // "%{http_code}"
+  std::string body;
+};
+CurlResult curl(const std::filesystem::path& socket, const std::string& path, const TempDir& dir,
+                const std::vector<std::string>& prefix = {});
+
+// VmRSS of a process in KiB (/proc/<pid>/status), nullopt when unreadable.
+std::optional<long> rss_kib(pid_t pid);
+
 class NotifySocket {
  public:
   explicit NotifySocket(std::filesystem::path path);
@@ -34,6 +53,9 @@ class NotifySocket {
 class AgentProcess {
  public:
   // Starts ATTEST_AGENT_BINARY with `args`; `env` entries ("NAME=value") are added to ours.
+  // ATTEST_AGENT_WRAPPER in our environment (space-separated, absolute program path first, e.g.
+  // "/usr/bin/valgrind --leak-check=full ...") runs the agent under that program: the valgrind
+  // ctest (tests/integration/valgrind.cmake) runs the e2e tests so.
   AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& env,
                const std::filesystem::path& output_dir);
   ~AgentProcess();  // SIGKILL if still running

@@ -2,7 +2,7 @@
 // (background check and passport mode), then again under every fault the test KBS can inject.
 // Every stdout/stderr the runs produce, except the secret a get-resource asked for, is scanned
 // for the secret, the token and the TEE private key in every encoding (tests/fakes/leak_scanner).
-// The daemon's journal lines and socket answers are to be added to the same scanner.
+// The agent's run goes through the same scanner in tests/unit/daemon/agent_gates_test.cpp.
 #include <openssl/rand.h>
 
 #include <gtest/gtest.h>
