@@ -57,13 +57,6 @@ Result<std::unique_ptr<EvidenceProvider>> open_provider(const DaemonSettings& s,
   return make_provider(kind, os, s.providers);
 }
 
-Result<std::optional<std::string>> read_initdata(const DaemonSettings& s, Os& os) {
-  if (s.kbs.initdata_file.empty()) return std::optional<std::string>();
-  auto text = read_file(os, s.kbs.initdata_file, 1u << 20);
-  if (!text) return std::unexpected(std::move(text.error()).with_context("initdata_file"));
-  return std::optional<std::string>(std::string(text->begin(), text->end()));
-}
-
 int fatal(const Error& e, int status) {
   log::error(e.to_string());
   notify("STATUS=failed: " + e.message);
@@ -120,11 +113,8 @@ int run(const DaemonFlags& flags) {
   auto device = open_provider(s, os);
   if (!device) return fatal(device.error(), kExitFailure);
   SerializedProvider provider(**device);
-  auto client_options = kbs::client_options(s.kbs);
+  auto client_options = kbs::client_options(s.kbs, os);  // init-data text included
   if (!client_options) return fatal(client_options.error(), kExitConfig);
-  auto initdata = read_initdata(s, os);
-  if (!initdata) return fatal(initdata.error(), kExitConfig);
-  client_options->initdata_toml = std::move(*initdata);
   // FIXME(h/daemon-measure): bind_initdata() check and PCR8 extension at start go here.
 
   // One HTTP client for the daemon's lifetime: the CA file is loaded once.

@@ -191,6 +191,50 @@ TEST_F(AgentE2e, BadFlagsAndConfigurationExitWithTwoNamingTheProblem) {
   EXPECT_FALSE(std::filesystem::exists(socket_));
 }
 
+// The daemon takes the CLI's trust options (one KbsConnection): --cert-file is the only anchor
+// and a --pin-sha256 / [kbs] pin_sha256 that the KBS's key does not match keeps it from ever
+// attesting, while the matching pin (from the config file) lets it through.
+TEST_F(AgentE2e, RefusesAKbsWhoseKeyDoesNotMatchThePin) {
+  const TestCas cas;
+  const Pki& pki = cas.pki;
+  const Pki& other = cas.other;
+  ASSERT_FALSE(pki.ca.empty());
+  ASSERT_FALSE(other.ca.empty());
+  KbsConfig c = kbs_config();
+  c.tls = &pki;
+  TestKbs kbs(c);
+  ASSERT_TRUE(kbs.running()) << kbs.log();
+  const std::string wrong_pin = spki_pin(other.server_cert);
+  const std::string right_pin = spki_pin(pki.server_cert);
+  ASSERT_EQ(wrong_pin.size(), 44u);
+
+  auto args = agent_args(write_config(kbs.url(), false));
+  args.insert(args.end(), {"--cert-file", pki.ca.string(), "--pin-sha256", wrong_pin});
+  auto pinned_wrong = start(args);
+  const std::string refused = "TLS: the server's public key matches no --pin-sha256";
+  for (int i = 0; i < 1500 && pinned_wrong->err().find(refused) == std::string::npos; ++i)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(notify_.wait_for("READY=1", 2s));
+  EXPECT_NE(pinned_wrong->err().find(refused), std::string::npos) << pinned_wrong->err();
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "secrets" / "disk.key"));
+  auto stats = kbs.stats();
+  ASSERT_TRUE(stats);
+  EXPECT_FALSE((*stats)["requests"].contains("auth")) << stats->dump();
+  stop_cleanly(*pinned_wrong);
+
+  // The right pin, this time from the config file's [kbs] keys.
+  const auto config = dir_ / "pinned.toml";
+  write_text_file(config, "[kbs]\nurl = \"" + kbs.url() + "\"\ncert_file = \"" + pki.ca.string() +
+                              "\"\npin_sha256 = [\"" + wrong_pin + "\", \"sha256//" + right_pin +
+                              "\"]\ntimeout_seconds = 10\n[agent]\nsecrets_dir = \"" +
+                              (dir_ / "secrets").string() + "\"\n");
+  ::chmod(config.c_str(), 0600);
+  auto pinned_right = start(agent_args(config.string()));
+  ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << pinned_right->err() << "\nKBS:\n" << kbs.log();
+  expect_secret_file(dir_ / "secrets" / "disk.key", kDiskKey);
+  stop_cleanly(*pinned_right);
+}
+
 // curl --unix-socket against the agent: the body on stdout (binary-safe), the status on stderr
 // (the caller may be another uid that cannot write files here).
 struct CurlResult {
