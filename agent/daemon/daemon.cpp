@@ -141,7 +141,7 @@ int run(const DaemonFlags& flags) {
               url_without_credentials(s.kbs.url) + ")");
 
   RefreshPolicy policy(s.refresh, clock);
-  KbsLoop loop(service, store, http, policy, s.secrets,
+  KbsLoop loop(os, service, store, http, policy, s.secrets,
                {[] { notify("READY=1\nSTATUS=ready"); },
                 [](std::string_view status) { notify("STATUS=" + std::string(status)); }});
   std::thread loop_thread([&loop] { loop.run(); });

@@ -239,7 +239,7 @@ TEST_F(ServiceKbs, TheLoopBecomesReadyOnlyOnceTheKbsAnswersAndTheFilesAreInPlace
   RefreshPolicy policy(ro, attest::testing::real_clock());
   std::atomic<int> ready_calls{0};
   std::atomic<bool> file_was_there{false};
-  KbsLoop loop(s.service, s.store, s.http, policy,
+  KbsLoop loop(s.os, s.service, s.store, s.http, policy,
                {{uri("kbs:///default/key/a"), {file, 0400, std::nullopt, std::nullopt}}},
                {[&] {
                   file_was_there = std::filesystem::exists(file);
@@ -272,7 +272,7 @@ TEST_F(ServiceKbs, ARefreshCycleReplacesTheCachedValueAndRewritesTheFile) {
   TempDir dir;
   const auto file = dir / "a.key";
   RefreshPolicy policy({}, attest::testing::real_clock());
-  KbsLoop loop(s.service, s.store, s.http, policy,
+  KbsLoop loop(s.os, s.service, s.store, s.http, policy,
                {{uri("kbs:///default/key/a"), {file, 0400, std::nullopt, std::nullopt}}}, {});
   ASSERT_TRUE(loop.cycle());  // start-up
   EXPECT_EQ(testing::read_text_file(file), std::string(kSecretA.begin(), kSecretA.end()));
