@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "agent/api/credential_server.h"
 #include "agent/azure/imds_client.h"
 #include "agent/daemon/agent_service.h"
 #include "agent/daemon/api_endpoint.h"
@@ -63,8 +64,8 @@ int fatal(const Error& e, int status) {
   return status;
 }
 
-// SIGHUP: what can change without a restart (access rules, log level). Everything else
-// (KBS URL, TEE, socket, [[secrets]]) needs a restart; the log says so when it differs.
+// SIGHUP: what can change without a restart (access rules, [[credentials]], log level). Everything
+// else (KBS URL, TEE, socket, [[secrets]]) needs a restart; the log says so when it differs.
 config::CocoSources coco_sources() {
   config::CocoSources c;
   if (const char* v = std::getenv(std::string(config::kAaKbcParamsEnv).c_str()))
@@ -72,7 +73,8 @@ config::CocoSources coco_sources() {
   return c;
 }
 
-void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint& api, Os& os) {
+void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint& api,
+            api::CredentialServer* credentials, Os& os) {
   auto fresh = resolve_settings(flags, coco_sources(), os);
   if (!fresh) {
     log::error("reload failed, keeping the running configuration: " + fresh.error().to_string());
@@ -80,6 +82,10 @@ void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint
   }
   log::set_level(fresh->log_level);
   api.set_rules(fresh->config.access);
+  if (credentials != nullptr)
+    credentials->set_entries(fresh->config.credentials);
+  else if (!fresh->config.credentials.empty())
+    log::warning("reload: a credential socket for the new [[credentials]] opens on restart");
   if (fresh->kbs.url != running.kbs.url || fresh->tee != running.tee ||
       fresh->listen.socket_path != running.listen.socket_path ||
       fresh->secrets.size() != running.secrets.size())
@@ -134,7 +140,20 @@ int run(const DaemonFlags& flags) {
   auto api = start_api(service, std::move(listeners->sockets), s.config.access);
   if (!api) {
     remove_owned_socket(owned_socket);
+    remove_owned_socket(listeners->owned_credential_path);
     return fatal(api.error(), kExitFailure);
+  }
+  std::unique_ptr<api::CredentialServer> credentials;
+  if (listeners->credential) {
+    auto started =
+        api::CredentialServer::start(service, listeners->credential->fd(), s.config.credentials);
+    if (!started) {
+      (*api)->stop();
+      remove_owned_socket(owned_socket);
+      remove_owned_socket(listeners->owned_credential_path);
+      return fatal(started.error(), kExitConfig);
+    }
+    credentials = std::move(*started);
   }
   log::notice(std::string("attest-agent ") + kAgentVersion + " serving on " +
               s.listen.socket_path.string() + " (TEE " + std::string(provider.name()) + ", KBS " +
@@ -150,7 +169,7 @@ int run(const DaemonFlags& flags) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      reload(flags, s, **api, os);
+      reload(flags, s, **api, credentials.get(), os);
       continue;
     }
     break;
@@ -160,10 +179,12 @@ int run(const DaemonFlags& flags) {
   loop.stop();
   (*api)->stop();
   loop_thread.join();
+  if (credentials) credentials->stop();
   store.wipe();
   remove_owned_socket(owned_socket);
   log::notice("stopped; secrets wiped");
   return kExitOk;
+  remove_owned_socket(listeners->owned_credential_path);
 }
 
 }  // namespace attest::daemon

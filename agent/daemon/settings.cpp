@@ -113,6 +113,9 @@ Result<DaemonSettings> resolve_settings(const DaemonFlags& flags, const config::
   s.listen.socket_mode = agent.socket_mode;
   s.listen.socket_group = agent.socket_group;
   s.listen.rest_listen = agent.rest_listen;
+  // No [[credentials]]: nothing to serve, so no socket (it would only collide with another
+  // agent's default path).
+  if (!s.config.credentials.empty()) s.listen.credential_socket = agent.credential_socket;
   if (agent.rest_listen) {
     auto addr = parse_loopback_address(*agent.rest_listen);
     if (!addr) return std::unexpected(std::move(addr.error()));

@@ -18,6 +18,7 @@
 
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/swtpm.h"
+#include "tests/fakes/systemd_credential_client.h"
 #include "tests/fakes/test_kbs.h"
 #include "tests/unit/daemon/agent_process.h"
 
@@ -233,6 +234,46 @@ TEST_F(AgentE2e, RefusesAKbsWhoseKeyDoesNotMatchThePin) {
   ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << pinned_right->err() << "\nKBS:\n" << kbs.log();
   expect_secret_file(dir_ / "secrets" / "disk.key", kDiskKey);
   stop_cleanly(*pinned_right);
+}
+
+// systemd's LoadCredential= against the real binary, played exactly as systemd plays it: the
+// unit and ID that [[credentials]] maps get the secret, anything else gets nothing, and SIGHUP
+// replaces the mapping.
+TEST_F(AgentE2e, CredentialSocketServesLoadCredentialAndReloadsItsMapping) {
+  TestKbs kbs(kbs_config());
+  ASSERT_TRUE(kbs.running()) << kbs.log();
+  const auto cred = dir_ / "run" / "credentials.sock";
+  const auto credentials = [&](const std::string& id, const std::string& resource) {
+    return "credential_socket = \"" + cred.string() +
+           "\"\n[[credentials]]\nunit = " + "\"web-*.service\"\nid = \"" + id +
+           "\"\nresource = \"" + resource + "\"\n";
+  };
+  const std::string config =
+      write_config(kbs.url(), true, credentials("disk", "kbs:///default/key/disk"));
+  auto agent = start({"--config", config, "--tee", "sample", "--socket", socket_.string()});
+  ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << agent->err() << "\nKBS:\n" << kbs.log();
+  struct stat st {};
+  ASSERT_EQ(::lstat(cred.c_str(), &st), 0) << agent->err();
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // only root (systemd) may connect
+
+  const std::string disk(kDiskKey.begin(), kDiskKey.end());
+  EXPECT_EQ(load_credential(cred, "web-1.service", "disk"), disk) << agent->err();
+  EXPECT_EQ(load_credential(cred, "db.service", "disk"), "");
+  EXPECT_EQ(load_credential(cred, "web-1.service", "other"), "");
+
+  write_text_file(
+      config, read_text_file(config).substr(0, read_text_file(config).find("credential_socket")) +
+                  credentials("api", "kbs:///app/token/api"));
+  agent->signal(SIGHUP);
+  for (int i = 0; i < 250 && agent->err().find("configuration reloaded") == std::string::npos; ++i)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_NE(agent->err().find("configuration reloaded"), std::string::npos) << agent->err();
+  EXPECT_EQ(load_credential(cred, "web-1.service", "disk"), "");
+  EXPECT_EQ(load_credential(cred, "web-1.service", "api"),
+            std::string(kApiToken.begin(), kApiToken.end()));
+  stop_cleanly(*agent);
+  EXPECT_FALSE(std::filesystem::exists(cred)) << "credential socket left behind";
 }
 
 // curl --unix-socket against the agent: the body on stdout (binary-safe), the status on stderr
