@@ -276,6 +276,26 @@ TEST_F(AgentE2e, CredentialSocketServesLoadCredentialAndReloadsItsMapping) {
   EXPECT_FALSE(std::filesystem::exists(cred)) << "credential socket left behind";
 }
 
+// No URL anywhere but CoCo's AA_KBC_PARAMS in the environment (as a CoCo image sets it): the
+// agent attests to that KBS.
+TEST_F(AgentE2e, WithoutAUrlAaKbcParamsNamesTheKbs) {
+  TestKbs kbs(kbs_config());
+  ASSERT_TRUE(kbs.running()) << kbs.log();
+  const auto config = dir_ / "no-url.toml";
+  write_text_file(config,
+                  "[kbs]\ninsecure_http = true\ntimeout_seconds = 10\n[agent]\n"
+                  "secrets_dir = \"" +
+                      (dir_ / "secrets").string() + "\"\n");
+  ::chmod(config.c_str(), 0600);
+  AgentProcess agent(
+      agent_args(config.string()),
+      {"NOTIFY_SOCKET=" + notify_.path().string(), "AA_KBC_PARAMS=cc_kbc::" + kbs.url()},
+      dir_.path());
+  ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << agent.err() << "\nKBS:\n" << kbs.log();
+  expect_secret_file(dir_ / "secrets" / "disk.key", kDiskKey);
+  stop_cleanly(agent);
+}
+
 // curl --unix-socket against the agent: the body on stdout (binary-safe), the status on stderr
 // (the caller may be another uid that cannot write files here).
 struct CurlResult {
