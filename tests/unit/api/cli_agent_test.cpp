@@ -123,6 +123,14 @@ TEST_F(CliAgentTest, ExitCodesMatchGetResource) {
     EXPECT_EQ(r.out, "");
     EXPECT_TRUE(r.err.starts_with("attest-cli: agent: kbs: ")) << r.err;
   }
+
+  auto usage = run_cli({"resource", "kbs://host:1/default/key/disk"});
+  EXPECT_EQ(usage.code, kExitUsage);
+  auto mode = run_cli({"resource", "kbs:///default/key/disk", "--mode", "0999"});
+  EXPECT_EQ(mode.code, kExitUsage);
+  EXPECT_EQ(service.resource_calls, 7);  // the usage errors never reached the agent
+}
+
 // get-resource's output rules, from the one option set: --mode refused before any request,
 // a readable mode warned about, -o "" a usage error, an empty secret refused unless asked for,
 // and a file that cannot be written is exit 8.
@@ -175,13 +183,6 @@ TEST_F(CliAgentTest, ResourceOutputOptionsAreGetResources) {
   auto unwritable = run_cli({"resource", "kbs:///default/key/disk", "-o", nowhere.string()});
   EXPECT_EQ(unwritable.code, kExitOutput) << unwritable.err;
   EXPECT_FALSE(std::filesystem::exists(nowhere));
-}
-
-  auto usage = run_cli({"resource", "kbs://host:1/default/key/disk"});
-  EXPECT_EQ(usage.code, kExitUsage);
-  auto mode = run_cli({"resource", "kbs:///default/key/disk", "--mode", "0999"});
-  EXPECT_EQ(mode.code, kExitUsage);
-  EXPECT_EQ(service.resource_calls, 7);  // the usage errors never reached the agent
 }
 
 TEST_F(CliAgentTest, NoAgentIsANetworkError) {
