@@ -176,15 +176,17 @@ int run(const DaemonFlags& flags) {
   }
   notify("STOPPING=1\nSTATUS=stopping");
   log::notice("stopping: finishing requests in flight");
+  // A KBS that accepted and never answers must not hold the stop up until the request timeout.
+  (*curl)->cancel();
   loop.stop();
+  if (credentials) credentials->stop();
   (*api)->stop();
   loop_thread.join();
-  if (credentials) credentials->stop();
   store.wipe();
   remove_owned_socket(owned_socket);
+  remove_owned_socket(listeners->owned_credential_path);
   log::notice("stopped; secrets wiped");
   return kExitOk;
-  remove_owned_socket(listeners->owned_credential_path);
 }
 
 }  // namespace attest::daemon

@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -280,6 +281,12 @@ struct CurlHttpClient::Impl {
   std::string pinned_keys;  // CURLOPT_PINNEDPUBLICKEY, empty: none
   std::mutex cached_mu;     // guards cached
   CurlEasy cached;          // the easy handle consecutive calls reuse (keeps the connection)
+  std::atomic<bool> cancelled{false};
+
+  // CURLOPT_XFERINFOFUNCTION: a non-zero return aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+  static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<Impl*>(user)->cancelled.load() ? 1 : 0;
+  }
 
   // Adds the --cert-file roots to the store libcurl already filled from the system bundle.
   static CURLcode on_ssl_ctx(CURL*, void* ssl_ctx, void* user) {
@@ -368,6 +375,11 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpReques
   const std::string what = req.method + " " + redact_url_credentials(req.url);
   if (remaining <= milliseconds::zero())
     return {fail(Code::DeadlineExceeded, what + ": timed out (overall deadline reached)"), false};
+  const auto cancelled_error = [&] {
+    return Attempt<HttpResponse>{fail(Code::Unavailable, what + ": cancelled (shutting down)"),
+                                 false};
+  };
+  if (cancelled.load()) return cancelled_error();
   auto headers = build_headers(req);
   if (!headers) return {std::unexpected(std::move(headers.error())), false};
 
@@ -403,6 +415,9 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpReques
   set(g_curl.easy_setopt(h, CURLOPT_WRITEDATA, &t));
   set(g_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header));
   set(g_curl.easy_setopt(h, CURLOPT_HEADERDATA, &t));
+  set(g_curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L));
+  set(g_curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &Impl::on_progress));
+  set(g_curl.easy_setopt(h, CURLOPT_XFERINFODATA, this));
   if (req.method == "POST") {
     set(g_curl.easy_setopt(h, CURLOPT_POST, 1L));
     set(g_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -440,6 +455,7 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpReques
         if (auto secs = parse_retry_after(*ra)) a.retry_after = *secs;
     return a;
   }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && cancelled.load()) return cancelled_error();
   if (t.body_too_large || rc == CURLE_FILESIZE_EXCEEDED)
     return {fail(Code::Corrupt, what + ": response larger than " +
                                     std::to_string(options.max_response_bytes) + " bytes"),
@@ -515,6 +531,8 @@ Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::create(HttpOptions optio
   impl->clock = &clock;
   return std::unique_ptr<CurlHttpClient>(new CurlHttpClient(std::move(impl)));
 }
+
+void CurlHttpClient::cancel() { impl_->cancelled.store(true); }
 
 Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   ATTEST_TRY(check_url_scheme(request.url, impl_->options.allow_insecure_http));

@@ -115,6 +115,11 @@ class CurlHttpClient final : public HttpClient {
   // another is in flight uses its own handle.
   [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request) override;
 
+  // For shutdown: every send() in flight fails within about a second (libcurl's progress
+  // callback runs at least once a second, even on a connection where nothing arrives), and every
+  // later one at once, with Unavailable and no retry. Irreversible; thread-safe.
+  void cancel();
+
   struct Impl;
 
  private:

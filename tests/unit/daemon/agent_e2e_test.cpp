@@ -296,6 +296,38 @@ TEST_F(AgentE2e, WithoutAUrlAaKbcParamsNamesTheKbs) {
   stop_cleanly(agent);
 }
 
+// A KBS that accepts the connection and never answers: SIGTERM still stops the agent at once
+// (exit 0, socket removed), not when the 60 s request timeout ends.
+TEST_F(AgentE2e, SigtermWhileAKbsRequestHangsExitsPromptly) {
+  // The kernel completes connections into the backlog; nobody ever accepts or answers.
+  const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(silent, 16), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const auto config = dir_ / "hang.toml";
+  write_text_file(config, "[kbs]\nurl = \"http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) +
+                              "\"\ninsecure_http = true\ntimeout_seconds = 60\n[agent]\n"
+                              "secrets_dir = \"" +
+                              (dir_ / "secrets").string() + "\"\n");
+  ::chmod(config.c_str(), 0600);
+  auto agent = start(agent_args(config.string()));
+  ASSERT_TRUE(notify_.wait_for("STATUS=attesting to the KBS", 20s)) << agent->err();
+  std::this_thread::sleep_for(1s);  // the /auth request is now waiting for an answer
+  ASSERT_TRUE(agent->running()) << agent->err();
+  agent->signal(SIGTERM);
+  const auto status = agent->wait_exit(5s);  // far below the 60 s the request could wait
+  ::close(silent);
+  ASSERT_TRUE(status) << "still running 5 s after SIGTERM\n" << agent->err();
+  EXPECT_EQ(*status, 0) << agent->err();
+  EXPECT_FALSE(std::filesystem::exists(socket_)) << "socket left behind";
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "secrets" / "disk.key"));
+}
+
 // curl --unix-socket against the agent: the body on stdout (binary-safe), the status on stderr
 // (the caller may be another uid that cannot write files here).
 struct CurlResult {

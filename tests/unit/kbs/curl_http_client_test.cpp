@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -199,6 +201,32 @@ TEST_F(CurlHttpClientTest, HeaderInjectionIsRefused) {
   auto r = c->send(req);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
+}
+
+// Shutdown: cancel() ends a request the server never answers (long before its 60 s timeout),
+// and every later send() fails at once without connecting.
+TEST_F(CurlHttpClientTest, CancelEndsAHangingRequestAndEveryLaterOne) {
+  CannedServer server({CannedServer::kHang, reply(200, "OK", "late")});
+  HttpOptions o;
+  o.request_timeout = std::chrono::seconds(60);
+  o.overall_timeout = std::chrono::seconds(120);
+  auto c = client(o);
+  ASSERT_TRUE(c);
+  std::thread canceller([&] {
+    while (server.connections() == 0) std::this_thread::sleep_for(milliseconds(10));
+    std::this_thread::sleep_for(milliseconds(100));
+    c->cancel();
+  });
+  auto r = c->send(post(server.url("/kbs/v0/auth"), "{}"));
+  canceller.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::Unavailable) << r.error().message;
+  EXPECT_NE(r.error().message.find("cancelled"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("attempts"), std::string::npos);  // never retried
+  auto later = c->send(post(server.url("/kbs/v0/auth"), "{}"));
+  ASSERT_FALSE(later);
+  EXPECT_NE(later.error().message.find("cancelled"), std::string::npos);
+  EXPECT_EQ(server.connections(), 1);
 }
 
 TEST(CurlHttpClientCreate, ValidatesFilesUpFront) {
