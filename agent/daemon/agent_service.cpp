@@ -8,23 +8,14 @@
 #include "agent/daemon/coco_key_pem.h"
 
 namespace attest::daemon {
-namespace {
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 AgentService::AgentService(EvidenceProvider& provider, kbs::KbsClient& kbs,
-                           store::SecretStore& store, Metrics& metrics, ServiceIdentity identity,
-                           MeasurementSink measure)
+                           store::SecretStore& store, Metrics& metrics, Clock& clock,
+                           ServiceIdentity identity, MeasurementSink measure)
     : provider_(provider),
       kbs_(kbs),
       store_(store),
       metrics_(metrics),
+      clock_(clock),
       identity_(std::move(identity)),
       measure_(std::move(measure)) {}
 
@@ -73,7 +64,7 @@ Result<std::chrono::seconds> AgentService::attest() {
   }
   // Without "exp" the KBS client re-attests after its default lifetime (60 s): schedule by that.
   if (!exp) return std::chrono::seconds(60);
-  return std::chrono::seconds(std::max<std::int64_t>(0, *exp - unix_now()));
+  return std::chrono::seconds(std::max<std::int64_t>(0, *exp - clock_.unix_now()));
 }
 
 Result<std::string> AgentService::evidence(ByteView runtime_data) {

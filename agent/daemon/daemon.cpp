@@ -131,7 +131,7 @@ int run(const DaemonFlags& flags) {
   kbs::KbsClient kbs_client(http, provider, std::move(*client_options));
   store::SecretStore store(
       [&kbs_client](const kbs::ResourceUri& uri) { return kbs_client.get_resource(uri); });
-  AgentService service(provider, kbs_client, store, metrics,
+  AgentService service(provider, kbs_client, store, metrics, clock,
                        {kAgentVersion, url_without_credentials(s.kbs.url)});
 
   auto listeners = open_listeners(s.listen);

@@ -49,7 +49,13 @@ struct Stack {
   MeteredHttpClient http{*curl, metrics};
   kbs::KbsClient client{http, provider, options};
   store::SecretStore store{[this](const kbs::ResourceUri& u) { return client.get_resource(u); }};
-  AgentService service{provider, client, store, metrics, {"9.9.9", "http://kbs"}};
+  // Token lifetimes are counted on this clock, set to the real wall time at the start.
+  testing::FakeClock wall = [] {
+    testing::FakeClock c;
+    c.unix_start = attest::testing::real_clock().unix_now();
+    return c;
+  }();
+  AgentService service{provider, client, store, metrics, wall, {"9.9.9", "http://kbs"}};
 };
 
 class ServiceKbs : public ::testing::Test {
@@ -117,6 +123,20 @@ TEST_F(ServiceKbs, OneHandshakeAndTwoSecretsTravelOverOnePersistentConnection) {
   EXPECT_EQ((*stats)["requests"]["resource"], 2) << stats->dump();
   // auth, attest, two GETs, auth, attest: six requests, one connection (libcurl handle reuse).
   EXPECT_EQ((*stats)["connections"], 1) << stats->dump();
+}
+
+// The lifetime attest() schedules the refresh by is the token's "exp" minus the injected clock's
+// wall time, never the system's: moved 100 s on, the same lifetime is 100 s shorter.
+TEST_F(ServiceKbs, TokenLifetimeIsCountedOnTheInjectedClock) {
+  Stack s(kbs_->url());
+  auto first = s.service.attest();
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_GT(first->count(), 200);  // the test KBS's tokens live for minutes
+  s.wall.advance(std::chrono::seconds(100));
+  auto later = s.service.attest();
+  ASSERT_TRUE(later) << later.error().message;
+  // A fresh token each time, issued within a second or two of the first.
+  EXPECT_NEAR(static_cast<double>(later->count()), static_cast<double>(first->count() - 100), 3.0);
 }
 
 TEST(ServiceKbsTls, OneTlsHandshakeServesTheWholeSession) {
