@@ -50,10 +50,7 @@ Result<SecureBuffer> fetch_with_token(const GetResourceOptions& o, const kbs::Re
   auto key = crypto::TeeKey::from_pem(to_string(*pem));
   OPENSSL_cleanse(pem->data(), pem->size());
   if (!key) return std::unexpected(std::move(key.error()).with_context("--token-key"));
-  const auto bytes = token->bytes();
-  return kbs::get_resource_with_token(
-      http, base, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), *key,
-      uri);
+  return kbs::get_resource_with_token(http, base, token->bytes(), *key, uri);
 }
 
 // Everything the command line alone can get wrong, before any device or KBS traffic.

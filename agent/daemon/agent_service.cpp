@@ -31,8 +31,9 @@ Result<SecureBuffer> AgentService::resource(const kbs::ResourceUri& uri) {
   return secret;
 }
 
-void AgentService::note_token(std::string_view token) {
-  auto claims = crypto::decode_jwt_claims(token);
+void AgentService::note_token(ByteView token) {
+  auto claims = crypto::decode_jwt_claims(
+      std::string_view(reinterpret_cast<const char*>(token.data()), token.size()));
   std::lock_guard lock(mu_);
   token_expires_at_ = claims ? claims->exp : std::nullopt;
 }
@@ -40,13 +41,10 @@ void AgentService::note_token(std::string_view token) {
 Result<api::TokenReply> AgentService::token() {
   auto got = counted("token", kbs_.token());
   if (!got) return std::unexpected(std::move(got.error()));
-  note_token(got->token);
-  auto token = SecureBuffer::copy_of(as_bytes(got->token));
-  OPENSSL_cleanse(got->token.data(), got->token.size());
-  if (!token) return std::unexpected(std::move(token.error()));
+  note_token(got->token.bytes());
   auto pem = counted("token", coco_key_pem(got->private_key_pem));
   if (!pem) return std::unexpected(std::move(pem.error()));
-  api::TokenReply reply{std::move(*token), std::move(*pem), std::nullopt};
+  api::TokenReply reply{std::move(got->token), std::move(*pem), std::nullopt};
   std::lock_guard lock(mu_);
   reply.expires_at = token_expires_at_;
   return reply;
@@ -55,12 +53,11 @@ Result<api::TokenReply> AgentService::token() {
 Result<std::chrono::seconds> AgentService::attest() {
   auto token = counted("attest", kbs_.attest());
   if (!token) return std::unexpected(std::move(token.error()));
-  auto claims = crypto::decode_jwt_claims(*token);
-  std::optional<std::int64_t> exp = claims ? claims->exp : std::nullopt;
-  OPENSSL_cleanse(token->data(), token->size());
+  note_token(token->bytes());
+  std::optional<std::int64_t> exp;
   {
     std::lock_guard lock(mu_);
-    token_expires_at_ = exp;
+    exp = token_expires_at_;
   }
   // Without "exp" the KBS client re-attests after its default lifetime (60 s): schedule by that.
   if (!exp) return std::chrono::seconds(60);

@@ -49,7 +49,7 @@ class AgentService final : public api::Service {
   void set_not_ready(std::string reason);
 
  private:
-  void note_token(std::string_view token);
+  void note_token(ByteView token);  // remembers its "exp" for info()
   template <class T>
   Result<T> counted(std::string_view operation, Result<T> r);
 

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -17,6 +18,7 @@
 
 #include "common/bytes.h"
 #include "common/redact.h"
+#include "common/secure_buffer.h"
 
 #include "common/ossl.h"
 
@@ -81,7 +83,12 @@ struct CurlEasyDeleter {
   void operator()(CURL* h) const { g_curl.easy_cleanup(h); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { g_curl.slist_free_all(l); }
+  // Header lines may hold a bearer token: wiped before libcurl frees them.
+  void operator()(curl_slist* l) const {
+    for (curl_slist* n = l; n != nullptr; n = n->next)
+      if (n->data != nullptr) OPENSSL_cleanse(n->data, std::strlen(n->data));
+    g_curl.slist_free_all(l);
+  }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, SlistDeleter>;
@@ -307,8 +314,8 @@ struct CurlHttpClient::Impl {
 
 Result<CurlSlist> CurlHttpClient::Impl::build_headers(const HttpRequest& req) const {
   CurlSlist list;
-  auto append = [&list](const std::string& line) -> bool {
-    curl_slist* next = g_curl.slist_append(list.get(), line.c_str());
+  auto append = [&list](const char* line) -> bool {
+    curl_slist* next = g_curl.slist_append(list.get(), line);
     if (next == nullptr) return false;
     (void)list.release();
     list.reset(next);
@@ -320,7 +327,23 @@ Result<CurlSlist> CurlHttpClient::Impl::build_headers(const HttpRequest& req) co
     if (name.find_first_of(":\r\n") != std::string::npos ||
         value.find_first_of("\r\n") != std::string::npos)
       return fail(Code::InvalidArgument, "HTTP header " + name + " holds a line break");
-    if (!append(name + ": " + value)) return fail(Code::Internal, "out of memory building headers");
+    if (!append((name + ": " + value).c_str()))
+      return fail(Code::Internal, "out of memory building headers");
+  }
+  if (req.bearer_token) {
+    static constexpr std::string_view kPrefix = "Authorization: Bearer ";
+    const auto token = *req.bearer_token;
+    if (std::find_if(token.begin(), token.end(), [](std::uint8_t c) {
+          return c == '\r' || c == '\n' || c == '\0';
+        }) != token.end())
+      return fail(Code::InvalidArgument, "the bearer token holds a line break or NUL");
+    auto line = SecureBuffer::make(kPrefix.size() + token.size() + 1);
+    if (!line) return std::unexpected(std::move(line.error()));
+    auto out = std::copy(kPrefix.begin(), kPrefix.end(), line->bytes().begin());
+    out = std::copy(token.begin(), token.end(), out);
+    *out = '\0';
+    if (!append(reinterpret_cast<const char*>(line->bytes().data())))
+      return fail(Code::Internal, "out of memory building headers");
   }
   return list;
 }

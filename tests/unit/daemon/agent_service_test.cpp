@@ -218,7 +218,7 @@ TEST_F(ServiceKbs, TheTokenComesWithItsKeyInTheFormCdhParses) {
     // The key is the one the KBS encrypts to: it must decrypt a released secret.
     auto key = crypto::TeeKey::from_pem(pem);
     ASSERT_TRUE(key) << key.error().message;
-    auto direct = kbs::get_resource_with_token(*s.curl, kbs_->url(), token, *key,
+    auto direct = kbs::get_resource_with_token(*s.curl, kbs_->url(), t->token.bytes(), *key,
                                                uri("kbs:///default/key/b"));
     ASSERT_TRUE(direct) << direct.error().message;
     EXPECT_EQ(Bytes(direct->bytes().begin(), direct->bytes().end()), kSecretB);

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "agent/http/http_client.h"
+#include "common/secure_buffer.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/kbs/canned_server.h"
 
@@ -201,6 +202,34 @@ TEST_F(CurlHttpClientTest, HeaderInjectionIsRefused) {
   auto r = c->send(req);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
+}
+
+// The token goes out from the caller's locked memory as the Authorization header; one that
+// would inject a header is refused before any connection.
+TEST_F(CurlHttpClientTest, BearerTokenFromLockedMemoryIsTheAuthorizationHeader) {
+  CannedServer server({reply(200, "OK", "x")});
+  auto c = client();
+  ASSERT_TRUE(c);
+  auto token = SecureBuffer::copy_of(as_bytes("eyJ0eXAi.eyJleHAi.c2ln"));
+  ASSERT_TRUE(token);
+  HttpRequest req;
+  req.url = server.url("/kbs/v0/resource/a/b/c");
+  req.bearer_token = token->bytes();
+  auto r = c->send(req);
+  ASSERT_TRUE(r) << r.error().message;
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_NE(reqs[0].find("\r\nAuthorization: Bearer eyJ0eXAi.eyJleHAi.c2ln\r\n"), std::string::npos)
+      << reqs[0];
+
+  auto evil = SecureBuffer::copy_of(as_bytes("t\r\nX-Evil: 1"));
+  ASSERT_TRUE(evil);
+  req.bearer_token = evil->bytes();
+  auto refused = c->send(req);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Code::InvalidArgument);
+  EXPECT_EQ(refused.error().message.find("X-Evil"), std::string::npos);  // nor the token
+  EXPECT_EQ(server.requests().size(), 1u);
 }
 
 // Shutdown: cancel() ends a request the server never answers (long before its 60 s timeout),
