@@ -9,6 +9,7 @@
 #include "agent/api/server.h"
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
+#include "tests/fakes/cli_in_process.h"
 #include "tests/fakes/fake_os.h"
 #include "tests/fakes/split_os.h"
 #include "tests/unit/api/api_socket.h"
@@ -19,11 +20,7 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using testing::CliRun;
 
 class CliAgentTest : public ::testing::Test {
  protected:
@@ -42,15 +39,11 @@ class CliAgentTest : public ::testing::Test {
     testing::FakeOs fake;
     // -o FILE names real files under the temporary directory.
     testing::SplitOs os(fake, {std::filesystem::temp_directory_path()});
-    std::ostringstream out;
-    std::ostringstream err;
-    Context ctx{os, out, err, {}};
-    Args full{"attest-cli", "agent"};
+    Args full{"agent"};
     full.insert(full.end(), args.begin(), args.end());
     full.push_back("--socket");
     full.push_back(socket_path.string());
-    const int code = run(full, ctx);
-    return {code, out.str(), err.str()};
+    return testing::run_cli_in_process(full, os);
   }
 
   testing::TempDir dir;
@@ -123,7 +116,6 @@ TEST_F(CliAgentTest, ExitCodesMatchGetResource) {
     EXPECT_EQ(r.out, "");
     EXPECT_TRUE(r.err.starts_with("attest-cli: agent: kbs: ")) << r.err;
   }
-
   auto usage = run_cli({"resource", "kbs://host:1/default/key/disk"});
   EXPECT_EQ(usage.code, kExitUsage);
   auto mode = run_cli({"resource", "kbs:///default/key/disk", "--mode", "0999"});

@@ -30,18 +30,6 @@ using namespace std::chrono_literals;
 const Bytes kDiskKey{'d', 'i', 's', 'k', '-', 'k', 'e', 'y', 0x00, 0xfe, 0x7f, 'Z', 'q', '9'};
 const Bytes kApiToken{'a', 'p', 'i', '-', 't', 'o', 'k', 'e', 'n', '-', '3', '1', '4', '1', '5'};
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // Every form a secret could leak in: raw, hex, base64 (standard and url-safe).
 void expect_no_secret_in(const std::string& text, const Bytes& secret, const std::string& what) {
   for (const std::string& form : {std::string(secret.begin(), secret.end()), hex_encode(secret),
@@ -132,7 +120,7 @@ TEST_F(AgentE2e, SecretFilesAreInPlaceAtReadyAndSigtermLeavesNothingBehind) {
 }
 
 TEST_F(AgentE2e, AKbsDownAtStartIsWaitedForAndReadinessFollowsIt) {
-  const int port = free_port();
+  const int port = free_loopback_port();
   auto agent = start(agent_args(write_config("http://127.0.0.1:" + std::to_string(port))));
   // Nobody listens on the port: the agent keeps retrying, not ready, no file.
   EXPECT_TRUE(notify_.wait_for("STATUS=attesting to the KBS", 10s)) << agent->err();
