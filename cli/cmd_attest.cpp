@@ -49,7 +49,7 @@ Command attest_command() {
           [](CLI::App& sub, Context& ctx) -> std::function<Result<void>()> {
             auto o = std::make_shared<AttestOptions>();
             add_kbs_connection_options(sub, o->kbs, ctx);
-            add_kbs_attestation_options(sub, o->kbs, ctx);
+            add_kbs_attestation_options(sub, o->kbs);
             add_tee_options(sub, o->tee, ctx);
             add_output_option(sub, "--key-out", o->key_out,
                               "Also write the TEE private key (PEM, mode 0600) that the token "

@@ -107,7 +107,7 @@ Command get_resource_command() {
                            "(an optional ?query is passed to the KBS)");
             sub.add_option("--path", o->path, "The resource as repo/type/tag (trustee-attester)");
             add_kbs_connection_options(sub, o->kbs, ctx);
-            add_kbs_attestation_options(sub, o->kbs, ctx);
+            add_kbs_attestation_options(sub, o->kbs);
             add_tee_options(sub, o->tee, ctx);
             add_secret_output_options(sub, o->out);
             // Hidden: only there to explain that a token never belongs in argv.

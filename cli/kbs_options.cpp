@@ -20,7 +20,7 @@ void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx
       ->capture_default_str();
 }
 
-void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ctx) {
+void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o) {
   sub.add_option("--key-alg", o.key_alg, "TEE key algorithm the KBS encrypts resources to")
       ->check(CLI::IsMember({"ec-p256", "ec-p521", "rsa-oaep-256"}))
       ->capture_default_str();

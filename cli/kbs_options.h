@@ -24,7 +24,7 @@ using KbsOptions = kbs::KbsConnection;
 void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
 // --key-alg, --initdata FILE, --initdata-text TOML (only meaningful when this command attests).
 // Call after add_kbs_connection_options.
-void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
+void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o);
 
 // When --timeout, counted from now, ends: the deadline of the whole command (evidence
 // collection included, see cli/deadline.h).
