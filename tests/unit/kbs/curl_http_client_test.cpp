@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "agent/http/http_client.h"
+#include "common/bytes.h"
 #include "common/secure_buffer.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/kbs/canned_server.h"
@@ -210,7 +211,7 @@ TEST_F(CurlHttpClientTest, BearerTokenFromLockedMemoryIsTheAuthorizationHeader) 
   CannedServer server({reply(200, "OK", "x")});
   auto c = client();
   ASSERT_TRUE(c);
-  auto token = SecureBuffer::copy_of(as_bytes("eyJ0eXAi.eyJleHAi.c2ln"));
+  auto token = SecureBuffer::copy_of(attest::as_bytes("eyJ0eXAi.eyJleHAi.c2ln"));
   ASSERT_TRUE(token);
   HttpRequest req;
   req.url = server.url("/kbs/v0/resource/a/b/c");
@@ -222,7 +223,7 @@ TEST_F(CurlHttpClientTest, BearerTokenFromLockedMemoryIsTheAuthorizationHeader) 
   EXPECT_NE(reqs[0].find("\r\nAuthorization: Bearer eyJ0eXAi.eyJleHAi.c2ln\r\n"), std::string::npos)
       << reqs[0];
 
-  auto evil = SecureBuffer::copy_of(as_bytes("t\r\nX-Evil: 1"));
+  auto evil = SecureBuffer::copy_of(attest::as_bytes("t\r\nX-Evil: 1"));
   ASSERT_TRUE(evil);
   req.bearer_token = evil->bytes();
   auto refused = c->send(req);

@@ -245,7 +245,7 @@ TEST_F(RcarClientTest, TokenIsCachedUntilNearExpiry) {
   ASSERT_TRUE(t1);
   auto t2 = client.token();
   ASSERT_TRUE(t2);
-  EXPECT_EQ(t1->token, t2->token);
+  EXPECT_EQ(to_string(t1->token.bytes()), to_string(t2->token.bytes()));
   EXPECT_EQ(http.auth_count, 1);
   EXPECT_NE(to_string(t1->private_key_pem.bytes()).find("BEGIN PRIVATE KEY"), std::string::npos);
   now += 300 - 31;  // exp - margin not reached yet
