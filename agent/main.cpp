@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "agent/daemon/daemon.h"
+#include "agent/kbs/connection_flags.h"
 
 int main(int argc, char** argv) {
   using attest::daemon::DaemonFlags;
@@ -21,10 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--config", f.config,
                  std::string("Configuration file (default ") + attest::config::kDefaultConfigPath +
                      "; env ATTEST_CONFIG)");
-  app.add_option("--url", f.url, "KBS base URL, e.g. https://kbs.example:8080; config [kbs] url");
-  app.add_option(
-      "--cert-file", f.cert_file,
-      "Extra trusted root CA (PEM) for the KBS's TLS certificate; config [kbs] cert_file");
+  attest::kbs::add_kbs_trust_flags(app, f.url, f.cert_file, f.trust_system_store, f.pin_sha256);
   app.add_option("--tee", f.tee,
                  "TEE: auto (detect; never falls back to sample), tdx, snp, cca, az-snp-vtpm, "
                  "az-tdx-vtpm, tpm, sample; config [evidence] tee");

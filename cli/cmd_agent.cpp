@@ -14,6 +14,7 @@
 #include "agent/http/http_client.h"
 #include "agent/kbs/resource_uri.h"
 #include "cli/commands.h"
+#include "cli/output_options.h"
 #include "cli/secret_output.h"
 #include "common/secure_buffer.h"
 
@@ -23,10 +24,12 @@ namespace {
 constexpr std::size_t kMaxAgentResponseBytes = 8u << 20;
 
 constexpr const char* kAgentExitCodesHelp =
-    "Exit codes: 0 ok; 2 bad option or resource URI; 3 the KBS has no such path, or the TEE\n"
-    "cannot do it; 4 malformed answer; 5 the agent is not running or not ready, or the KBS is\n"
-    "unreachable or timed out; 6 the KBS refused the agent's evidence; 7 access denied (the\n"
-    "agent's [[access]] rules, the socket's permissions, or the KBS policy); 1 internal error.";
+    "Exit codes: 0 ok; 2 bad option or resource URI (also an empty -o, an unsafe --mode); 3 the\n"
+    "KBS has no such path, or the TEE cannot do it; 4 malformed answer or an empty secret\n"
+    "without --allow-empty; 5 the agent is not running or not ready, or the KBS is unreachable\n"
+    "or timed out; 6 the KBS refused the agent's evidence; 7 access denied (the agent's\n"
+    "[[access]] rules, the socket's permissions, or the KBS policy); 8 the secret could not be\n"
+    "written to the output (nothing is left behind); 1 internal error.";
 
 struct AgentOptions {
   std::string socket;
@@ -121,7 +124,8 @@ Result<SecureBuffer> take_secret(http::HttpResponse& r) {
 }
 
 Result<void> run_resource(const AgentOptions& o, Context& ctx) {
-  if (auto mode = parse_mode(o.out.mode); !mode) return std::unexpected(std::move(mode.error()));
+  auto mode = secret_output_mode(o.out, ctx);
+  if (!mode) return std::unexpected(std::move(mode.error()));
   auto uri = kbs::parse_resource_uri(o.uri);
   if (!uri) return std::unexpected(std::move(uri.error()));
   if (!uri->authority.empty() || !uri->query.empty())
@@ -132,16 +136,17 @@ Result<void> run_resource(const AgentOptions& o, Context& ctx) {
   if (!r) return std::unexpected(std::move(r.error()));
   auto secret = take_secret(*r);
   if (!secret) return std::unexpected(std::move(secret.error()));
-  return write_secret(ctx, o.out, secret->bytes());
+  return write_secret(ctx, o.out, *mode, secret->bytes(), "agent resource " + uri->path());
 }
 
 Result<void> run_token(const AgentOptions& o, Context& ctx) {
-  if (auto mode = parse_mode(o.out.mode); !mode) return std::unexpected(std::move(mode.error()));
+  auto mode = secret_output_mode(o.out, ctx);
+  if (!mode) return std::unexpected(std::move(mode.error()));
   auto r = get(o, ctx.os.clock(), "/v1/token");
   if (!r) return std::unexpected(std::move(r.error()));
   auto token = take_secret(*r);
   if (!token) return std::unexpected(std::move(token.error()));
-  return write_secret(ctx, o.out, token->bytes());
+  return write_secret(ctx, o.out, *mode, token->bytes(), "agent token");
 }
 
 Result<void> run_evidence(const AgentOptions& o, Context& ctx) {
@@ -212,8 +217,8 @@ Command agent_command() {
             "evidence", "Print evidence for runtime data (passed to the TEE unhashed)");
         add_common(*evidence, *o);
         add_report_data_options(*evidence, o->report_data);
-        evidence->add_option("-o,--output", o->evidence_output,
-                             "Write to PATH (atomically) instead of stdout");
+        add_output_option(*evidence, "-o,--output", o->evidence_output,
+                          "Write to PATH (atomically) instead of stdout ('-')");
         for (CLI::App* s : {status, resource, token, evidence}) s->footer(kAgentExitCodesHelp);
         return [o, &ctx, status, resource, token]() -> Result<void> {
           if (status->parsed()) return run_status(*o, ctx);

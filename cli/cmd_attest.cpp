@@ -1,5 +1,4 @@
 // attest-cli attest: run the RCAR handshake with a KBS and print the attestation token.
-#include <openssl/crypto.h>
 
 #include <ostream>
 
@@ -34,12 +33,9 @@ Result<void> run_attest(const AttestOptions& o, Context& ctx) {
   if (!creds) return std::unexpected(std::move(creds.error()));
   // The token line goes out from locked memory (no stdio copy of it either, see write_output).
   auto line = SecureBuffer::make(creds->token.size() + 1);
-  if (line) {
-    std::copy(creds->token.begin(), creds->token.end(), line->bytes().begin());
-    line->bytes().back() = '\n';
-  }
-  OPENSSL_cleanse(creds->token.data(), creds->token.size());
   if (!line) return std::unexpected(std::move(line.error()));
+  std::copy(creds->token.bytes().begin(), creds->token.bytes().end(), line->bytes().begin());
+  line->bytes().back() = '\n';
   // The key first: a token without its key is useless in passport mode, so write both or fail.
   if (!o.key_out.empty())
     ATTEST_TRY(write_output(ctx, o.key_out, creds->private_key_pem.bytes(), 0600));
@@ -53,7 +49,7 @@ Command attest_command() {
           [](CLI::App& sub, Context& ctx) -> std::function<Result<void>()> {
             auto o = std::make_shared<AttestOptions>();
             add_kbs_connection_options(sub, o->kbs, ctx);
-            add_kbs_attestation_options(sub, o->kbs, ctx);
+            add_kbs_attestation_options(sub, o->kbs);
             add_tee_options(sub, o->tee, ctx);
             add_output_option(sub, "--key-out", o->key_out,
                               "Also write the TEE private key (PEM, mode 0600) that the token "

@@ -1,7 +1,6 @@
 // attest-cli get-resource: attest to a Trustee KBS and fetch one secret (kbs:///repo/type/tag),
 // or fetch it with a token obtained earlier (passport mode).
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <ostream>
 
@@ -10,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/deadline.h"
 #include "cli/kbs_options.h"
-#include "cli/output_options.h"
+#include "cli/secret_output.h"
 
 namespace attest::cli {
 namespace {
@@ -20,10 +19,7 @@ struct GetResourceOptions {
   TeeOptions tee;
   std::string uri;
   std::string path;  // trustee-attester's --path: repo/type/tag, /repo/type/tag or kbs://...
-  std::string output;
-  std::string mode = "0600";
-  bool base64 = false;
-  bool allow_empty = false;
+  SecretOutputOptions out;
   std::string token;  // refused: kept only to explain why
   std::string token_file;
   std::string token_key;
@@ -54,21 +50,7 @@ Result<SecureBuffer> fetch_with_token(const GetResourceOptions& o, const kbs::Re
   auto key = crypto::TeeKey::from_pem(to_string(*pem));
   OPENSSL_cleanse(pem->data(), pem->size());
   if (!key) return std::unexpected(std::move(key.error()).with_context("--token-key"));
-  const auto bytes = token->bytes();
-  return kbs::get_resource_with_token(
-      http, base, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), *key,
-      uri);
-}
-
-// Standard base64 and a newline (trustee-attester's output), encoded straight into locked memory.
-Result<SecureBuffer> base64_line(ByteView secret) {
-  if (secret.size() > (1u << 30)) return fail(Code::Corrupt, "secret too large to encode");
-  const std::size_t encoded = 4 * ((secret.size() + 2) / 3);
-  auto out = SecureBuffer::make(encoded + 1);  // EVP_EncodeBlock's closing NUL: the newline
-  if (!out) return std::unexpected(std::move(out.error()));
-  EVP_EncodeBlock(out->bytes().data(), secret.data(), static_cast<int>(secret.size()));
-  out->bytes()[encoded] = '\n';
-  return out;
+  return kbs::get_resource_with_token(http, base, token->bytes(), *key, uri);
 }
 
 // Everything the command line alone can get wrong, before any device or KBS traffic.
@@ -87,7 +69,7 @@ Result<void> check_options(const GetResourceOptions& o) {
 
 Result<void> run_get_resource(const GetResourceOptions& o, Context& ctx) {
   ATTEST_TRY(check_options(o));
-  auto mode = parse_secret_mode(o.mode, ctx.err);
+  auto mode = secret_output_mode(o.out, ctx);
   if (!mode) return std::unexpected(std::move(mode.error()));
   auto uri = kbs::parse_resource_uri(o.uri.empty() ? o.path : o.uri);
   if (!uri) return std::unexpected(std::move(uri.error()));
@@ -111,15 +93,7 @@ Result<void> run_get_resource(const GetResourceOptions& o, Context& ctx) {
     secret = client.get_resource(*uri);
   }
   if (!secret) return std::unexpected(std::move(secret.error()));
-  // An empty secret is almost always a mistake at the KBS (an unset resource file); written as
-  // an empty key file it would fail much later, far from the cause.
-  if (secret->empty() && !o.allow_empty)
-    return fail(Code::Corrupt, "KBS resource " + uri->path() +
-                                   " is empty; pass --allow-empty if that is what you expect");
-  if (!o.base64) return write_output(ctx, o.output, secret->bytes(), *mode);
-  auto text = base64_line(secret->bytes());
-  if (!text) return std::unexpected(std::move(text.error()));
-  return write_output(ctx, o.output, text->bytes(), *mode);
+  return write_secret(ctx, o.out, *mode, secret->bytes(), "KBS resource " + uri->path());
 }
 
 }  // namespace
@@ -133,18 +107,9 @@ Command get_resource_command() {
                            "(an optional ?query is passed to the KBS)");
             sub.add_option("--path", o->path, "The resource as repo/type/tag (trustee-attester)");
             add_kbs_connection_options(sub, o->kbs, ctx);
-            add_kbs_attestation_options(sub, o->kbs, ctx);
+            add_kbs_attestation_options(sub, o->kbs);
             add_tee_options(sub, o->tee, ctx);
-            add_output_option(sub, "-o,--output", o->output,
-                              "Write the secret to PATH atomically (never a partial file) instead "
-                              "of stdout ('-')");
-            sub.add_option("--mode", o->mode,
-                           "File mode (octal) of --output: no write bit for group/others, no "
-                           "setuid/setgid/sticky; group/other read is warned about")
-                ->capture_default_str();
-            sub.add_flag("--base64", o->base64, "Print the secret base64-encoded, with a newline");
-            sub.add_flag("--allow-empty", o->allow_empty,
-                         "Accept an empty secret (otherwise an error, exit 4)");
+            add_secret_output_options(sub, o->out);
             // Hidden: only there to explain that a token never belongs in argv.
             sub.add_option("--token", o->token)->group("");
             auto* token_file = sub.add_option("--token-file", o->token_file,

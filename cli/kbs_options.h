@@ -7,33 +7,24 @@
 #include <vector>
 
 #include "agent/http/http_client.h"
+#include "agent/kbs/connection.h"
 #include "agent/kbs/rcar_client.h"
 #include "cli/cli.h"
 #include "cli/deadline.h"
 
 namespace attest::cli {
 
-struct KbsOptions {
-  std::string url;
-  std::string cert_file;
-  bool trust_system_store = false;
-  std::vector<std::string> pin_sha256;
-  std::string client_cert;
-  std::string client_key;
-  bool insecure_http = false;
-  double timeout_seconds = 60;
-  std::string key_alg = "ec-p256";
-  std::string initdata_file;
-  std::string initdata_text;  // trustee-attester's --initdata (the TOML itself)
-};
+// The one KBS option set, shared with the attest-agent daemon (defaults, [kbs] keys, HTTP and
+// client option mapping and their checks live in agent/kbs/connection.*).
+using KbsOptions = kbs::KbsConnection;
 
 // --url, --cert-file, --trust-system-store, --pin-sha256, --client-cert, --client-key,
-// --insecure-http, --timeout. Their defaults
-// come from the configuration's [kbs] section (ctx.config) where it sets them.
+// --insecure-http, --timeout. Every default of KbsOptions (these and the attestation options')
+// comes from the configuration's [kbs] section (ctx.config) where it sets them.
 void add_kbs_connection_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
-// --key-alg, --initdata FILE, --initdata-text TOML (only meaningful when this command attests);
-// defaults from [kbs] too.
-void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o, const Context& ctx);
+// --key-alg, --initdata FILE, --initdata-text TOML (only meaningful when this command attests).
+// Call after add_kbs_connection_options.
+void add_kbs_attestation_options(CLI::App& sub, KbsOptions& o);
 
 // When --timeout, counted from now, ends: the deadline of the whole command (evidence
 // collection included, see cli/deadline.h).

@@ -18,9 +18,9 @@
 namespace attest::config {
 namespace {
 
-constexpr std::array<std::string_view, 8> kKbsKeys{
-    "url",     "cert_file",       "client_cert",   "client_key",
-    "key_alg", "timeout_seconds", "insecure_http", "initdata_file"};
+constexpr std::array<std::string_view, 10> kKbsKeys{
+    "url",        "cert_file", "trust_system_store", "pin_sha256",    "client_cert",
+    "client_key", "key_alg",   "timeout_seconds",    "insecure_http", "initdata_file"};
 constexpr std::array<std::string_view, 7> kEvidenceKeys{
     "tee", "tcti", "ak_handle", "tsm_report_dir", "tpm_eventlog", "ccel_path", "snp_vmpl"};
 constexpr std::array<std::string_view, 3> kSections{"kbs", "evidence", "agent"};
@@ -32,6 +32,8 @@ Result<void> read_kbs(const Section& s, KbsSection& k) {
   ATTEST_TRY(s.check_keys(kKbsKeys));
   ATTEST_TRY(s.get("url", k.url));
   ATTEST_TRY(s.get("cert_file", k.cert_file));
+  ATTEST_TRY(s.get("trust_system_store", k.trust_system_store));
+  ATTEST_TRY(s.get("pin_sha256", k.pin_sha256));
   ATTEST_TRY(s.get("client_cert", k.client_cert));
   ATTEST_TRY(s.get("client_key", k.client_key));
   ATTEST_TRY(s.get("key_alg", k.key_alg));

@@ -3,7 +3,7 @@
 // Precedence (highest first): command-line flag, environment (ATTEST_TCTI), this file, built-in
 // default. The file only fills what the user did not say elsewhere, so every field of the [kbs]
 // and [evidence] sections is optional: unset means "keep the built-in default", which then
-// lives in one place only (ProviderConfig, cli::KbsOptions).
+// lives in one place only (ProviderConfig, kbs::KbsConnection).
 //
 // The file is strict: an unknown section or key, or a value of the wrong type, is an error
 // naming the key and its line, so that a typo never silently falls back to a default. It holds
@@ -35,6 +35,8 @@ inline constexpr std::size_t kMaxConfigBytes = 1u << 20;
 struct KbsSection {
   std::optional<std::string> url;
   std::optional<std::string> cert_file;
+  std::optional<bool> trust_system_store;  // also trust the system CA store (--trust-system-store)
+  std::optional<std::vector<std::string>> pin_sha256;  // public-key pins (--pin-sha256)
   std::optional<std::string> client_cert;
   std::optional<std::string> client_key;
   std::optional<std::string> key_alg;     // ec-p256, ec-p521, rsa-oaep-256

@@ -8,23 +8,14 @@
 #include "agent/daemon/coco_key_pem.h"
 
 namespace attest::daemon {
-namespace {
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 AgentService::AgentService(EvidenceProvider& provider, kbs::KbsClient& kbs,
-                           store::SecretStore& store, Metrics& metrics, ServiceIdentity identity,
-                           MeasurementSink measure)
+                           store::SecretStore& store, Metrics& metrics, Clock& clock,
+                           ServiceIdentity identity, MeasurementSink measure)
     : provider_(provider),
       kbs_(kbs),
       store_(store),
       metrics_(metrics),
+      clock_(clock),
       identity_(std::move(identity)),
       measure_(std::move(measure)) {}
 
@@ -40,8 +31,9 @@ Result<SecureBuffer> AgentService::resource(const kbs::ResourceUri& uri) {
   return secret;
 }
 
-void AgentService::note_token(std::string_view token) {
-  auto claims = crypto::decode_jwt_claims(token);
+void AgentService::note_token(ByteView token) {
+  auto claims = crypto::decode_jwt_claims(
+      std::string_view(reinterpret_cast<const char*>(token.data()), token.size()));
   std::lock_guard lock(mu_);
   token_expires_at_ = claims ? claims->exp : std::nullopt;
 }
@@ -49,13 +41,10 @@ void AgentService::note_token(std::string_view token) {
 Result<api::TokenReply> AgentService::token() {
   auto got = counted("token", kbs_.token());
   if (!got) return std::unexpected(std::move(got.error()));
-  note_token(got->token);
-  auto token = SecureBuffer::copy_of(as_bytes(got->token));
-  OPENSSL_cleanse(got->token.data(), got->token.size());
-  if (!token) return std::unexpected(std::move(token.error()));
+  note_token(got->token.bytes());
   auto pem = counted("token", coco_key_pem(got->private_key_pem));
   if (!pem) return std::unexpected(std::move(pem.error()));
-  api::TokenReply reply{std::move(*token), std::move(*pem), std::nullopt};
+  api::TokenReply reply{std::move(got->token), std::move(*pem), std::nullopt};
   std::lock_guard lock(mu_);
   reply.expires_at = token_expires_at_;
   return reply;
@@ -64,16 +53,15 @@ Result<api::TokenReply> AgentService::token() {
 Result<std::chrono::seconds> AgentService::attest() {
   auto token = counted("attest", kbs_.attest());
   if (!token) return std::unexpected(std::move(token.error()));
-  auto claims = crypto::decode_jwt_claims(*token);
-  std::optional<std::int64_t> exp = claims ? claims->exp : std::nullopt;
-  OPENSSL_cleanse(token->data(), token->size());
+  note_token(token->bytes());
+  std::optional<std::int64_t> exp;
   {
     std::lock_guard lock(mu_);
-    token_expires_at_ = exp;
+    exp = token_expires_at_;
   }
   // Without "exp" the KBS client re-attests after its default lifetime (60 s): schedule by that.
   if (!exp) return std::chrono::seconds(60);
-  return std::chrono::seconds(std::max<std::int64_t>(0, *exp - unix_now()));
+  return std::chrono::seconds(std::max<std::int64_t>(0, *exp - clock_.unix_now()));
 }
 
 Result<std::string> AgentService::evidence(ByteView runtime_data) {

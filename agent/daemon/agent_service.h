@@ -13,6 +13,7 @@
 #include "agent/daemon/metrics.h"
 #include "agent/kbs/rcar_client.h"
 #include "agent/store/secret_store.h"
+#include "common/os/clock.h"
 #include "providers/provider.h"
 
 namespace attest::daemon {
@@ -28,8 +29,10 @@ struct ServiceIdentity {
 
 class AgentService final : public api::Service {
  public:
+  // `clock` tells the wall time that token lifetimes are counted from.
   AgentService(EvidenceProvider& provider, kbs::KbsClient& kbs, store::SecretStore& store,
-               Metrics& metrics, ServiceIdentity identity, MeasurementSink measure = {});
+               Metrics& metrics, Clock& clock, ServiceIdentity identity,
+               MeasurementSink measure = {});
 
   [[nodiscard]] Result<SecureBuffer> resource(const kbs::ResourceUri& uri) override;
   [[nodiscard]] Result<api::TokenReply> token() override;
@@ -46,7 +49,7 @@ class AgentService final : public api::Service {
   void set_not_ready(std::string reason);
 
  private:
-  void note_token(std::string_view token);
+  void note_token(ByteView token);  // remembers its "exp" for info()
   template <class T>
   Result<T> counted(std::string_view operation, Result<T> r);
 
@@ -54,6 +57,7 @@ class AgentService final : public api::Service {
   kbs::KbsClient& kbs_;
   store::SecretStore& store_;
   Metrics& metrics_;
+  Clock& clock_;
   const ServiceIdentity identity_;
   MeasurementSink measure_;
   std::mutex mu_;

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "agent/api/credential_server.h"
 #include "agent/azure/imds_client.h"
 #include "agent/daemon/agent_service.h"
 #include "agent/daemon/api_endpoint.h"
@@ -57,21 +58,14 @@ Result<std::unique_ptr<EvidenceProvider>> open_provider(const DaemonSettings& s,
   return make_provider(kind, os, s.providers);
 }
 
-Result<std::optional<std::string>> read_initdata(const DaemonSettings& s, Os& os) {
-  if (s.kbs.initdata_file.empty()) return std::optional<std::string>();
-  auto text = read_file(os, s.kbs.initdata_file, 1u << 20);
-  if (!text) return std::unexpected(std::move(text.error()).with_context("initdata_file"));
-  return std::optional<std::string>(std::string(text->begin(), text->end()));
-}
-
 int fatal(const Error& e, int status) {
   log::error(e.to_string());
   notify("STATUS=failed: " + e.message);
   return status;
 }
 
-// SIGHUP: what can change without a restart (access rules, log level). Everything else
-// (KBS URL, TEE, socket, [[secrets]]) needs a restart; the log says so when it differs.
+// SIGHUP: what can change without a restart (access rules, [[credentials]], log level). Everything
+// else (KBS URL, TEE, socket, [[secrets]]) needs a restart; the log says so when it differs.
 config::CocoSources coco_sources() {
   config::CocoSources c;
   if (const char* v = std::getenv(std::string(config::kAaKbcParamsEnv).c_str()))
@@ -79,7 +73,8 @@ config::CocoSources coco_sources() {
   return c;
 }
 
-void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint& api, Os& os) {
+void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint& api,
+            api::CredentialServer* credentials, Os& os) {
   auto fresh = resolve_settings(flags, coco_sources(), os);
   if (!fresh) {
     log::error("reload failed, keeping the running configuration: " + fresh.error().to_string());
@@ -87,6 +82,10 @@ void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint
   }
   log::set_level(fresh->log_level);
   api.set_rules(fresh->config.access);
+  if (credentials != nullptr)
+    credentials->set_entries(fresh->config.credentials);
+  else if (!fresh->config.credentials.empty())
+    log::warning("reload: a credential socket for the new [[credentials]] opens on restart");
   if (fresh->kbs.url != running.kbs.url || fresh->tee != running.tee ||
       fresh->listen.socket_path != running.listen.socket_path ||
       fresh->secrets.size() != running.secrets.size())
@@ -120,11 +119,8 @@ int run(const DaemonFlags& flags) {
   auto device = open_provider(s, os);
   if (!device) return fatal(device.error(), kExitFailure);
   SerializedProvider provider(**device);
-  auto client_options = kbs::client_options(s.kbs);
+  auto client_options = kbs::client_options(s.kbs, os);  // init-data text included
   if (!client_options) return fatal(client_options.error(), kExitConfig);
-  auto initdata = read_initdata(s, os);
-  if (!initdata) return fatal(initdata.error(), kExitConfig);
-  client_options->initdata_toml = std::move(*initdata);
   // FIXME(h/daemon-measure): bind_initdata() check and PCR8 extension at start go here.
 
   // One HTTP client for the daemon's lifetime: the CA file is loaded once.
@@ -135,7 +131,7 @@ int run(const DaemonFlags& flags) {
   kbs::KbsClient kbs_client(http, provider, std::move(*client_options));
   store::SecretStore store(
       [&kbs_client](const kbs::ResourceUri& uri) { return kbs_client.get_resource(uri); });
-  AgentService service(provider, kbs_client, store, metrics,
+  AgentService service(provider, kbs_client, store, metrics, clock,
                        {kAgentVersion, url_without_credentials(s.kbs.url)});
 
   auto listeners = open_listeners(s.listen);
@@ -144,14 +140,27 @@ int run(const DaemonFlags& flags) {
   auto api = start_api(service, std::move(listeners->sockets), s.config.access);
   if (!api) {
     remove_owned_socket(owned_socket);
+    remove_owned_socket(listeners->owned_credential_path);
     return fatal(api.error(), kExitFailure);
+  }
+  std::unique_ptr<api::CredentialServer> credentials;
+  if (listeners->credential) {
+    auto started =
+        api::CredentialServer::start(service, listeners->credential->fd(), s.config.credentials);
+    if (!started) {
+      (*api)->stop();
+      remove_owned_socket(owned_socket);
+      remove_owned_socket(listeners->owned_credential_path);
+      return fatal(started.error(), kExitConfig);
+    }
+    credentials = std::move(*started);
   }
   log::notice(std::string("attest-agent ") + kAgentVersion + " serving on " +
               s.listen.socket_path.string() + " (TEE " + std::string(provider.name()) + ", KBS " +
               url_without_credentials(s.kbs.url) + ")");
 
   RefreshPolicy policy(s.refresh, clock);
-  KbsLoop loop(service, store, http, policy, s.secrets,
+  KbsLoop loop(os, service, store, http, policy, s.secrets,
                {[] { notify("READY=1\nSTATUS=ready"); },
                 [](std::string_view status) { notify("STATUS=" + std::string(status)); }});
   std::thread loop_thread([&loop] { loop.run(); });
@@ -160,18 +169,22 @@ int run(const DaemonFlags& flags) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      reload(flags, s, **api, os);
+      reload(flags, s, **api, credentials.get(), os);
       continue;
     }
     break;
   }
   notify("STOPPING=1\nSTATUS=stopping");
   log::notice("stopping: finishing requests in flight");
+  // A KBS that accepted and never answers must not hold the stop up until the request timeout.
+  (*curl)->cancel();
   loop.stop();
+  if (credentials) credentials->stop();
   (*api)->stop();
   loop_thread.join();
   store.wipe();
   remove_owned_socket(owned_socket);
+  remove_owned_socket(listeners->owned_credential_path);
   log::notice("stopped; secrets wiped");
   return kExitOk;
 }

@@ -4,9 +4,10 @@
 
 namespace attest::daemon {
 
-KbsLoop::KbsLoop(AgentService& service, store::SecretStore& store, MeteredHttpClient& http,
+KbsLoop::KbsLoop(Os& os, AgentService& service, store::SecretStore& store, MeteredHttpClient& http,
                  RefreshPolicy& policy, std::vector<SecretDelivery> secrets, KbsLoopHooks hooks)
-    : service_(service),
+    : os_(os),
+      service_(service),
       store_(store),
       http_(http),
       policy_(policy),
@@ -16,7 +17,7 @@ KbsLoop::KbsLoop(AgentService& service, store::SecretStore& store, MeteredHttpCl
 Result<void> KbsLoop::deliver(const SecretDelivery& d) {
   auto secret = store_.get(d.uri);  // cached: fetched (or refreshed) just before
   if (!secret) return std::unexpected(std::move(secret.error()));
-  return with_context(store::deliver_secret_file(d.file, secret->bytes()),
+  return with_context(store::deliver_secret_file(os_, d.file, secret->bytes()),
                       "[[secrets]] " + d.uri.path());
 }
 

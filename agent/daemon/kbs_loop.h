@@ -36,7 +36,8 @@ struct KbsLoopHooks {
 
 class KbsLoop {
  public:
-  KbsLoop(AgentService& service, store::SecretStore& store, MeteredHttpClient& http,
+  // `os` writes the [[secrets]] files.
+  KbsLoop(Os& os, AgentService& service, store::SecretStore& store, MeteredHttpClient& http,
           RefreshPolicy& policy, std::vector<SecretDelivery> secrets, KbsLoopHooks hooks);
 
   // Runs until stop(); the thread body.
@@ -50,6 +51,7 @@ class KbsLoop {
   [[nodiscard]] Result<void> deliver(const SecretDelivery& d);
   bool wait(std::chrono::milliseconds delay);  // false when stopped
 
+  Os& os_;
   AgentService& service_;
   store::SecretStore& store_;
   MeteredHttpClient& http_;

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -59,33 +60,33 @@ Result<void> clear_stale_socket(const std::filesystem::path& path, const sockadd
   return {};
 }
 
-Result<ListenSocket> bind_unix(const ListenOptions& o) {
-  auto addr = unix_address(o.socket_path);
+// A Unix socket at `path` with `mode` and, when given, `group`.
+Result<ListenSocket> bind_unix(const std::filesystem::path& path, mode_t mode,
+                               std::optional<gid_t> group) {
+  auto addr = unix_address(path);
   if (!addr) return std::unexpected(std::move(addr.error()));
-  const auto dir = o.socket_path.parent_path();
+  const auto dir = path.parent_path();
   if (!dir.empty()) {
     // The directory is reachable by the clients (0755); the socket's own mode decides access.
     std::error_code ec;
     if (std::filesystem::create_directories(dir, ec); ec)
       return os_error(ec.value(), "create " + dir.string());
   }
-  ATTEST_TRY(clear_stale_socket(o.socket_path, *addr));
+  ATTEST_TRY(clear_stale_socket(path, *addr));
   ListenSocket s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), false);
   if (s.fd() < 0) return os_error(errno, "socket");
   const mode_t old_mask = ::umask(0177);
   const int bound = ::bind(s.fd(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
   const int bind_errno = errno;
   ::umask(old_mask);
-  if (bound != 0) return os_error(bind_errno, "bind " + o.socket_path.string());
+  if (bound != 0) return os_error(bind_errno, "bind " + path.string());
   const auto give_up = [&](const char* what) {
     const int err = errno;
-    remove_owned_socket(o.socket_path);
-    return os_error(err, std::string(what) + " " + o.socket_path.string());
+    remove_owned_socket(path);
+    return os_error(err, std::string(what) + " " + path.string());
   };
-  const std::optional<gid_t> group = o.socket_group ? o.socket_group : group_named("attest");
-  if (group && ::chown(o.socket_path.c_str(), static_cast<uid_t>(-1), *group) != 0)
-    return give_up("chown");
-  if (::chmod(o.socket_path.c_str(), o.socket_mode & 0777) != 0) return give_up("chmod");
+  if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) return give_up("chown");
+  if (::chmod(path.c_str(), mode & 0777) != 0) return give_up("chmod");
   if (::listen(s.fd(), kBacklog) != 0) return give_up("listen");
   return s;
 }
@@ -181,11 +182,22 @@ Result<TcpAddress> parse_loopback_address(std::string_view text) {
 Result<Listeners> open_listeners(const ListenOptions& o) {
   Listeners out;
   // Socket activation: systemd bound the sockets (and chose their rights); we serve them.
-  const int n = ::sd_listen_fds(1);
+  char** names = nullptr;
+  const int n = ::sd_listen_fds_with_names(1, &names);
   if (n < 0) return os_error(-n, "sd_listen_fds");
+  std::vector<std::string> fd_names;
+  for (int i = 0; names != nullptr && i < n; ++i) {
+    fd_names.emplace_back(names[i] != nullptr ? names[i] : "");
+    std::free(names[i]);
+  }
+  std::free(names);
   if (n > 0) {
     for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; ++fd) {
-      if (::sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) > 0) {
+      const auto index = static_cast<std::size_t>(fd - SD_LISTEN_FDS_START);
+      const bool is_unix = ::sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) > 0;
+      if (is_unix && index < fd_names.size() && fd_names[index] == kCredentialFdName) {
+        out.credential.emplace(fd, false);
+      } else if (is_unix) {
         out.sockets.emplace_back(fd, false);
       } else if (::sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, 0) > 0) {
         // Only a loopback TCP socket may be served: it carries no peer credentials.
@@ -214,7 +226,8 @@ Result<Listeners> open_listeners(const ListenOptions& o) {
     }
     return out;
   }
-  auto unix_socket = bind_unix(o);
+  auto unix_socket = bind_unix(o.socket_path, o.socket_mode,
+                               o.socket_group ? o.socket_group : group_named("attest"));
   if (!unix_socket) return std::unexpected(std::move(unix_socket.error()));
   out.sockets.push_back(std::move(*unix_socket));
   out.owned_socket_path = o.socket_path;
@@ -225,6 +238,16 @@ Result<Listeners> open_listeners(const ListenOptions& o) {
       return std::unexpected(std::move(tcp.error()));
     }
     out.sockets.push_back(std::move(*tcp));
+  }
+  if (!o.credential_socket.empty()) {
+    // Only systemd (root) connects; the server refuses other peers anyway.
+    auto credential = bind_unix(o.credential_socket, 0600, std::nullopt);
+    if (!credential) {
+      remove_owned_socket(out.owned_socket_path);
+      return std::unexpected(std::move(credential.error()).with_context("credential_socket"));
+    }
+    out.credential.emplace(std::move(*credential));
+    out.owned_credential_path = o.credential_socket;
   }
   return out;
 }

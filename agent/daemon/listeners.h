@@ -38,13 +38,22 @@ struct ListenOptions {
   mode_t socket_mode = 0660;
   std::optional<gid_t> socket_group;       // nullopt: "attest" when that group exists, else ours
   std::optional<std::string> rest_listen;  // "127.0.0.1:8006", "[::1]:8006"
+  // systemd's LoadCredential= socket (mode 0600: only root, i.e. systemd, connects); empty: none.
+  std::filesystem::path credential_socket;
 };
 
+// The name a socket unit gives the credential socket (FileDescriptorName=credentials), so that
+// socket activation can pass it beside the API socket.
+inline constexpr const char* kCredentialFdName = "credentials";
+
 struct Listeners {
-  std::vector<ListenSocket> sockets;
+  std::vector<ListenSocket> sockets;  // the HTTP API's
   // The path this process bound (to unlink at exit); empty with socket activation, where the
   // socket belongs to systemd.
   std::filesystem::path owned_socket_path;
+  // The credential socket (CredentialServer), when asked for or passed by systemd.
+  std::optional<ListenSocket> credential;
+  std::filesystem::path owned_credential_path;  // as owned_socket_path
 };
 
 // "host:port" with a numeric loopback address (127.0.0.0/8 or ::1; IPv6 in brackets) and a
@@ -56,8 +65,9 @@ struct TcpAddress {
 };
 [[nodiscard]] Result<TcpAddress> parse_loopback_address(std::string_view text);
 
-// Takes systemd's sockets when it passed any (LISTEN_FDS for this pid), else binds the Unix
-// socket (and the TCP listener when asked). The Unix socket is created under umask 0177 and
+// Takes systemd's sockets when it passed any (LISTEN_FDS for this pid; the one named
+// kCredentialFdName is the credential socket), else binds the Unix socket (and the TCP listener
+// and the credential socket when asked). The Unix socket is created under umask 0177 and
 // only then given socket_mode and socket_group, so it is never wider than asked even for an
 // instant. A stale socket left by a crashed agent is replaced; a live one (another agent
 // answers) or a non-socket at the path is FailedPrecondition.

@@ -80,12 +80,14 @@ Result<DaemonSettings> resolve_settings(const DaemonFlags& flags, const config::
   kbs::apply_kbs_section(s.config.kbs, s.kbs);
   if (flags.url) s.kbs.url = *flags.url;
   if (flags.cert_file) s.kbs.cert_file = *flags.cert_file;
+  if (flags.trust_system_store) s.kbs.trust_system_store = true;
+  if (!flags.pin_sha256.empty()) s.kbs.pin_sha256 = flags.pin_sha256;
   auto url = config::resolve_kbs_url(
       s.kbs.url.empty() ? std::nullopt : std::optional<std::string>(s.kbs.url), coco, os);
   if (!url) return std::unexpected(std::move(url.error()));
   if (url->url) s.kbs.url = *url->url;
   s.kbs_url_origin = url->origin;
-  auto client = kbs::client_options(s.kbs);
+  auto client = kbs::client_options(s.kbs, os);
   if (!client) return std::unexpected(std::move(client.error()));
 
   if (s.config.evidence.tee) s.tee = *s.config.evidence.tee;
@@ -111,6 +113,9 @@ Result<DaemonSettings> resolve_settings(const DaemonFlags& flags, const config::
   s.listen.socket_mode = agent.socket_mode;
   s.listen.socket_group = agent.socket_group;
   s.listen.rest_listen = agent.rest_listen;
+  // No [[credentials]]: nothing to serve, so no socket (it would only collide with another
+  // agent's default path).
+  if (!s.config.credentials.empty()) s.listen.credential_socket = agent.credential_socket;
   if (agent.rest_listen) {
     auto addr = parse_loopback_address(*agent.rest_listen);
     if (!addr) return std::unexpected(std::move(addr.error()));

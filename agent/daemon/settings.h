@@ -22,6 +22,8 @@ struct DaemonFlags {
   std::optional<std::string> config;  // else ATTEST_CONFIG, else the default path
   std::optional<std::string> url;
   std::optional<std::string> cert_file;
+  bool trust_system_store = false;      // only turns the [kbs] opt-in on, never off
+  std::vector<std::string> pin_sha256;  // non-empty: replaces [kbs] pin_sha256
   std::optional<std::string> tee;
   std::optional<std::string> tcti;  // else ATTEST_TCTI, else [evidence] tcti
   std::optional<std::string> socket;

@@ -3,11 +3,13 @@
 
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -16,6 +18,7 @@
 
 #include "common/bytes.h"
 #include "common/redact.h"
+#include "common/secure_buffer.h"
 
 #include "common/ossl.h"
 
@@ -80,7 +83,12 @@ struct CurlEasyDeleter {
   void operator()(CURL* h) const { g_curl.easy_cleanup(h); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { g_curl.slist_free_all(l); }
+  // Header lines may hold a bearer token: wiped before libcurl frees them.
+  void operator()(curl_slist* l) const {
+    for (curl_slist* n = l; n != nullptr; n = n->next)
+      if (n->data != nullptr) OPENSSL_cleanse(n->data, std::strlen(n->data));
+    g_curl.slist_free_all(l);
+  }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, SlistDeleter>;
@@ -280,6 +288,12 @@ struct CurlHttpClient::Impl {
   std::string pinned_keys;  // CURLOPT_PINNEDPUBLICKEY, empty: none
   std::mutex cached_mu;     // guards cached
   CurlEasy cached;          // the easy handle consecutive calls reuse (keeps the connection)
+  std::atomic<bool> cancelled{false};
+
+  // CURLOPT_XFERINFOFUNCTION: a non-zero return aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+  static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<Impl*>(user)->cancelled.load() ? 1 : 0;
+  }
 
   // Adds the --cert-file roots to the store libcurl already filled from the system bundle.
   static CURLcode on_ssl_ctx(CURL*, void* ssl_ctx, void* user) {
@@ -300,8 +314,8 @@ struct CurlHttpClient::Impl {
 
 Result<CurlSlist> CurlHttpClient::Impl::build_headers(const HttpRequest& req) const {
   CurlSlist list;
-  auto append = [&list](const std::string& line) -> bool {
-    curl_slist* next = g_curl.slist_append(list.get(), line.c_str());
+  auto append = [&list](const char* line) -> bool {
+    curl_slist* next = g_curl.slist_append(list.get(), line);
     if (next == nullptr) return false;
     (void)list.release();
     list.reset(next);
@@ -313,7 +327,23 @@ Result<CurlSlist> CurlHttpClient::Impl::build_headers(const HttpRequest& req) co
     if (name.find_first_of(":\r\n") != std::string::npos ||
         value.find_first_of("\r\n") != std::string::npos)
       return fail(Code::InvalidArgument, "HTTP header " + name + " holds a line break");
-    if (!append(name + ": " + value)) return fail(Code::Internal, "out of memory building headers");
+    if (!append((name + ": " + value).c_str()))
+      return fail(Code::Internal, "out of memory building headers");
+  }
+  if (req.bearer_token) {
+    static constexpr std::string_view kPrefix = "Authorization: Bearer ";
+    const auto token = *req.bearer_token;
+    if (std::find_if(token.begin(), token.end(), [](std::uint8_t c) {
+          return c == '\r' || c == '\n' || c == '\0';
+        }) != token.end())
+      return fail(Code::InvalidArgument, "the bearer token holds a line break or NUL");
+    auto line = SecureBuffer::make(kPrefix.size() + token.size() + 1);
+    if (!line) return std::unexpected(std::move(line.error()));
+    auto out = std::copy(kPrefix.begin(), kPrefix.end(), line->bytes().begin());
+    out = std::copy(token.begin(), token.end(), out);
+    *out = '\0';
+    if (!append(reinterpret_cast<const char*>(line->bytes().data())))
+      return fail(Code::Internal, "out of memory building headers");
   }
   return list;
 }
@@ -368,6 +398,11 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpReques
   const std::string what = req.method + " " + redact_url_credentials(req.url);
   if (remaining <= milliseconds::zero())
     return {fail(Code::DeadlineExceeded, what + ": timed out (overall deadline reached)"), false};
+  const auto cancelled_error = [&] {
+    return Attempt<HttpResponse>{fail(Code::Unavailable, what + ": cancelled (shutting down)"),
+                                 false};
+  };
+  if (cancelled.load()) return cancelled_error();
   auto headers = build_headers(req);
   if (!headers) return {std::unexpected(std::move(headers.error())), false};
 
@@ -403,6 +438,9 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpReques
   set(g_curl.easy_setopt(h, CURLOPT_WRITEDATA, &t));
   set(g_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header));
   set(g_curl.easy_setopt(h, CURLOPT_HEADERDATA, &t));
+  set(g_curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L));
+  set(g_curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &Impl::on_progress));
+  set(g_curl.easy_setopt(h, CURLOPT_XFERINFODATA, this));
   if (req.method == "POST") {
     set(g_curl.easy_setopt(h, CURLOPT_POST, 1L));
     set(g_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -440,6 +478,7 @@ Attempt<HttpResponse> CurlHttpClient::Impl::perform_on(CURL* h, const HttpReques
         if (auto secs = parse_retry_after(*ra)) a.retry_after = *secs;
     return a;
   }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && cancelled.load()) return cancelled_error();
   if (t.body_too_large || rc == CURLE_FILESIZE_EXCEEDED)
     return {fail(Code::Corrupt, what + ": response larger than " +
                                     std::to_string(options.max_response_bytes) + " bytes"),
@@ -515,6 +554,8 @@ Result<std::unique_ptr<CurlHttpClient>> CurlHttpClient::create(HttpOptions optio
   impl->clock = &clock;
   return std::unique_ptr<CurlHttpClient>(new CurlHttpClient(std::move(impl)));
 }
+
+void CurlHttpClient::cancel() { impl_->cancelled.store(true); }
 
 Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
   ATTEST_TRY(check_url_scheme(request.url, impl_->options.allow_insecure_http));

@@ -20,8 +20,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,6 +76,10 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;  // sent for POST
+  // Sent as "Authorization: Bearer <token>". The token stays in the caller's locked memory (it
+  // must outlive send()); the header line is built in locked memory, and libcurl's copy of it is
+  // wiped before it is freed. Never put a token in `headers`.
+  std::optional<std::span<const std::uint8_t>> bearer_token;
 };
 
 struct HttpResponse {
@@ -114,6 +120,11 @@ class CurlHttpClient final : public HttpClient {
   // resource) costs one TCP connect, one TLS handshake and one CA load; a call made while
   // another is in flight uses its own handle.
   [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request) override;
+
+  // For shutdown: every send() in flight fails within about a second (libcurl's progress
+  // callback runs at least once a second, even on a connection where nothing arrives), and every
+  // later one at once, with Unavailable and no retry. Irreversible; thread-safe.
+  void cancel();
 
   struct Impl;
 

@@ -1,5 +1,7 @@
 #include "agent/kbs/rcar_client.h"
 
+#include <openssl/crypto.h>
+
 #include <limits>
 
 #include "agent/crypto/jwe.h"
@@ -13,11 +15,15 @@ namespace attest::kbs {
 struct KbsClient::Session {
   crypto::TeeKey key;
   std::string session_id;
-  std::string token;
+  SecureBuffer token;  // the bearer credential: locked, never dumped, wiped with the session
   std::int64_t refresh_at = 0;  // unix seconds; re-attest from then on
 };
 
 namespace {
+
+std::string_view as_string_view(const SecureBuffer& b) {
+  return {reinterpret_cast<const char*>(b.bytes().data()), b.size()};
+}
 
 // Token times come from the KBS: exp = INT64_MIN minus the refresh margin would be signed
 // overflow (undefined behaviour, in practice a wrap to "valid for ever"). Clamp instead.
@@ -109,13 +115,17 @@ Error map_resource_status(const http::HttpResponse& r, const ResourceUri& uri) {
   return map_common_status(r, "KBS resource " + uri.path());
 }
 
+// GET the resource with the session cookie, or with `bearer` (passport mode) when given.
 Result<http::HttpResponse> get_resource_response(http::HttpClient& http, const std::string& base,
-                                                 const ResourceUri& uri, const std::string& header,
-                                                 const std::string& value) {
+                                                 const ResourceUri& uri, const std::string& cookie,
+                                                 std::optional<ByteView> bearer) {
   http::HttpRequest req;
   req.method = "GET";
   req.url = base + uri.request_path();
-  req.headers.emplace_back(header, value);
+  if (bearer)
+    req.bearer_token = *bearer;
+  else
+    req.headers.emplace_back("Cookie", cookie);
   return http.send(req);
 }
 
@@ -196,9 +206,14 @@ Result<KbsClient::SessionPtr> KbsClient::handshake() {
   auto attested = http_.send(attest_req);
   if (!attested) return std::unexpected(std::move(attested.error()));
   if (attested->status != 200) return std::unexpected(map_attest_status(*attested));
-  auto token = parse_attest_response(attested->body);
+  auto parsed = parse_attest_response(attested->body);
+  // The token's only ordinary-heap copies: moved into locked memory and wiped at once.
+  OPENSSL_cleanse(attested->body.data(), attested->body.size());
+  if (!parsed) return std::unexpected(std::move(parsed.error()));
+  auto token = SecureBuffer::copy_of(as_bytes(*parsed));
+  OPENSSL_cleanse(parsed->data(), parsed->size());
   if (!token) return std::unexpected(std::move(token.error()));
-  auto claims = crypto::decode_jwt_claims(*token);
+  auto claims = crypto::decode_jwt_claims(as_string_view(*token));
   if (!claims)
     return std::unexpected(std::move(claims.error()).with_context("KBS /attest response: token"));
 
@@ -247,10 +262,10 @@ void KbsClient::invalidate(const SessionPtr& used) {
   if (session_ == used) session_.reset();
 }
 
-Result<std::string> KbsClient::attest() {
+Result<SecureBuffer> KbsClient::attest() {
   auto s = session(/*force_fresh=*/true, nullptr);
   if (!s) return std::unexpected(std::move(s.error()));
-  return (*s)->token;
+  return SecureBuffer::copy_of((*s)->token.bytes());
 }
 
 Result<TokenAndKey> KbsClient::token() {
@@ -258,7 +273,9 @@ Result<TokenAndKey> KbsClient::token() {
   if (!s) return std::unexpected(std::move(s.error()));
   auto pem = (*s)->key.private_pem();
   if (!pem) return std::unexpected(std::move(pem.error()));
-  return TokenAndKey{(*s)->token, std::move(*pem)};
+  auto token = SecureBuffer::copy_of((*s)->token.bytes());
+  if (!token) return std::unexpected(std::move(token.error()));
+  return TokenAndKey{std::move(*token), std::move(*pem)};
 }
 
 Result<SecureBuffer> KbsClient::get_resource(const ResourceUri& uri) {
@@ -269,10 +286,11 @@ Result<SecureBuffer> KbsClient::get_resource(const ResourceUri& uri) {
     auto s = session(false, &fresh);
     if (!s) return std::unexpected(std::move(s.error()));
     const Session& sess = **s;
-    auto r = options_.bearer_auth ? get_resource_response(http_, options_.base_url, uri,
-                                                          "Authorization", "Bearer " + sess.token)
-                                  : get_resource_response(http_, options_.base_url, uri, "Cookie",
-                                                          session_cookie_header(sess.session_id));
+    auto r =
+        options_.bearer_auth
+            ? get_resource_response(http_, options_.base_url, uri, {}, ByteView(sess.token.bytes()))
+            : get_resource_response(http_, options_.base_url, uri,
+                                    session_cookie_header(sess.session_id), std::nullopt);
     ++made;
     if (!r) return std::unexpected(std::move(r.error()));
     if (r->status == 200) return decrypt_resource(*r, sess.key, uri);
@@ -288,10 +306,9 @@ Result<SecureBuffer> KbsClient::get_resource(const ResourceUri& uri) {
 }
 
 Result<SecureBuffer> get_resource_with_token(http::HttpClient& http, std::string_view base_url,
-                                             std::string_view token, const crypto::TeeKey& key,
+                                             ByteView token, const crypto::TeeKey& key,
                                              const ResourceUri& uri) {
-  auto r = get_resource_response(http, trim_base(std::string(base_url)), uri, "Authorization",
-                                 "Bearer " + std::string(token));
+  auto r = get_resource_response(http, trim_base(std::string(base_url)), uri, {}, token);
   if (!r) return std::unexpected(std::move(r.error()));
   if (r->status != 200) return std::unexpected(map_resource_status(*r, uri));
   return decrypt_resource(*r, key, uri);

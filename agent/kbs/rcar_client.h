@@ -58,7 +58,7 @@ struct KbsClientOptions {
 
 // A token together with the private key it binds (passport-mode handoff, §4.2).
 struct TokenAndKey {
-  std::string token;
+  SecureBuffer token;  // locked, wiped memory, like every copy of the token in this client
   SecureBuffer private_key_pem;
 };
 
@@ -70,7 +70,7 @@ class KbsClient {
   KbsClient& operator=(const KbsClient&) = delete;
 
   // Always runs a fresh handshake (joining one already in flight) and returns its token.
-  [[nodiscard]] Result<std::string> attest();
+  [[nodiscard]] Result<SecureBuffer> attest();
   // The cached token while it is valid, else a fresh handshake's; with its private key.
   [[nodiscard]] Result<TokenAndKey> token();
   // GET /kbs/v0/resource/<repo>/<type>/<tag> and decrypt it. Reuses the cached session; on a 401
@@ -102,7 +102,7 @@ class KbsClient {
 // decrypt with `key`. A 401 is final (there is no way to refresh someone else's token).
 [[nodiscard]] Result<SecureBuffer> get_resource_with_token(http::HttpClient& http,
                                                            std::string_view base_url,
-                                                           std::string_view token,
+                                                           ByteView token,
                                                            const crypto::TeeKey& key,
                                                            const ResourceUri& uri);
 

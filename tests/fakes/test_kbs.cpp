@@ -3,11 +3,17 @@
 #include "tests/fakes/fake_clock.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -127,6 +133,41 @@ Pki make_pki(const std::filesystem::path& dir, const TempDir& scratch) {
   if (r.exit_code != 0) return {};
   return {dir / "ca.pem", dir / "server.pem", dir / "server.key", dir / "client.pem",
           dir / "client.key"};
+}
+
+TestCas::TestCas() {
+  std::filesystem::create_directory(dir / "pki");
+  std::filesystem::create_directory(dir / "other");
+  pki = make_pki(dir / "pki", dir);
+  other = make_pki(dir / "other", dir);
+}
+
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string spki_pin(const std::filesystem::path& cert_pem) {
+  std::FILE* f = std::fopen(cert_pem.c_str(), "r");
+  if (f == nullptr) return {};
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (cert == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  X509_free(cert);
+  if (n <= 0) return {};
+  Bytes digest(SHA256_DIGEST_LENGTH);
+  SHA256(der, static_cast<std::size_t>(n), digest.data());
+  OPENSSL_free(der);
+  return base64_encode(digest);
 }
 
 TestKbs::TestKbs(const KbsConfig& config) {

@@ -44,6 +44,8 @@ struct ProcessResult {
 // Everything here is loopback: keeps a proxy from the environment out of the way of curl, in
 // this process and in the children it starts.
 void bypass_proxy_for_loopback();
+// A TCP port on 127.0.0.1 that was free a moment ago (for a server started later).
+int free_loopback_port();
 // Runs argv[0] (searched in PATH when it has no '/') with stdin from /dev/null and waits for it.
 ProcessResult run_process(const std::vector<std::string>& argv, const TempDir& scratch);
 // The real attest-cli (ATTEST_CLI_BINARY).
@@ -61,6 +63,17 @@ struct Pki {
 };
 // make_test_ca.py into `dir`.
 Pki make_pki(const std::filesystem::path& dir, const TempDir& scratch);
+// The test CA the TLS KBS uses and a second, unrelated one (the wrong CA, the wrong pin), made
+// once in their own temporary directory. `pki.ca` is empty when make_test_ca.py failed.
+struct TestCas {
+  TestCas();
+  TempDir dir;
+  Pki pki;
+  Pki other;
+};
+// Base64 SHA-256 of the certificate's DER SubjectPublicKeyInfo (curl's sha256// pin, what
+// --pin-sha256 takes); empty when the PEM cannot be read.
+std::string spki_pin(const std::filesystem::path& cert_pem);
 
 struct KbsConfig {
   std::map<std::string, Bytes> resources;  // "repo/type/tag" -> bytes

@@ -9,6 +9,7 @@
 #include "agent/api/server.h"
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
+#include "tests/fakes/cli_in_process.h"
 #include "tests/fakes/fake_os.h"
 #include "tests/fakes/split_os.h"
 #include "tests/unit/api/api_socket.h"
@@ -19,11 +20,7 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using testing::CliRun;
 
 class CliAgentTest : public ::testing::Test {
  protected:
@@ -42,15 +39,11 @@ class CliAgentTest : public ::testing::Test {
     testing::FakeOs fake;
     // -o FILE names real files under the temporary directory.
     testing::SplitOs os(fake, {std::filesystem::temp_directory_path()});
-    std::ostringstream out;
-    std::ostringstream err;
-    Context ctx{os, out, err, {}};
-    Args full{"attest-cli", "agent"};
+    Args full{"agent"};
     full.insert(full.end(), args.begin(), args.end());
     full.push_back("--socket");
     full.push_back(socket_path.string());
-    const int code = run(full, ctx);
-    return {code, out.str(), err.str()};
+    return testing::run_cli_in_process(full, os);
   }
 
   testing::TempDir dir;
@@ -128,6 +121,60 @@ TEST_F(CliAgentTest, ExitCodesMatchGetResource) {
   auto mode = run_cli({"resource", "kbs:///default/key/disk", "--mode", "0999"});
   EXPECT_EQ(mode.code, kExitUsage);
   EXPECT_EQ(service.resource_calls, 7);  // the usage errors never reached the agent
+}
+
+// get-resource's output rules, from the one option set: --mode refused before any request,
+// a readable mode warned about, -o "" a usage error, an empty secret refused unless asked for,
+// and a file that cannot be written is exit 8.
+TEST_F(CliAgentTest, ResourceOutputOptionsAreGetResources) {
+  const struct {
+    const char* mode;
+    const char* says;
+  } refused[] = {
+      {"6700", "setuid, setgid and sticky bits make no sense on a secret"},
+      {"1600", "setuid, setgid and sticky bits make no sense on a secret"},
+      {"0620", "group or others could overwrite the secret"},
+      {"0602", "group or others could overwrite the secret"},
+      {"0999", "expected octal"},
+  };
+  const auto file = dir.path() / "k";
+  for (const auto& c : refused) {
+    auto r =
+        run_cli({"resource", "kbs:///default/key/disk", "-o", file.string(), "--mode", c.mode});
+    EXPECT_EQ(r.code, kExitUsage) << c.mode << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.mode << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(file)) << c.mode;
+  }
+  EXPECT_EQ(service.resource_calls, 0);  // refused before asking the agent
+
+  auto readable =
+      run_cli({"resource", "kbs:///default/key/disk", "-o", file.string(), "--mode", "0640"});
+  EXPECT_EQ(readable.code, kExitOk) << readable.err;
+  EXPECT_EQ(readable.err,
+            "attest-cli: warning: --mode 0640 lets group or others read the secret\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+
+  auto unset = run_cli({"resource", "kbs:///default/key/disk", "-o", ""});
+  EXPECT_EQ(unset.code, kExitUsage) << unset.err;
+  EXPECT_EQ(unset.out, "");  // never the secret on stdout
+  EXPECT_NE(unset.err.find("an empty path is not a file"), std::string::npos) << unset.err;
+
+  service.resources["default/key/empty"] = "";
+  auto empty = run_cli({"resource", "kbs:///default/key/empty"});
+  EXPECT_EQ(empty.code, kExitBadInput) << empty.err;
+  EXPECT_EQ(empty.err,
+            "attest-cli: agent resource default/key/empty is empty; pass --allow-empty "
+            "if that is what you expect\n");
+  auto allowed = run_cli({"resource", "kbs:///default/key/empty", "--allow-empty"});
+  EXPECT_EQ(allowed.code, kExitOk) << allowed.err;
+  EXPECT_EQ(allowed.out, "");
+
+  const auto nowhere = dir.path() / "missing-dir" / "k";
+  auto unwritable = run_cli({"resource", "kbs:///default/key/disk", "-o", nowhere.string()});
+  EXPECT_EQ(unwritable.code, kExitOutput) << unwritable.err;
+  EXPECT_FALSE(std::filesystem::exists(nowhere));
 }
 
 TEST_F(CliAgentTest, NoAgentIsANetworkError) {

@@ -141,8 +141,9 @@ TEST_F(CliConfig, BadFilesAreUsageErrorsButHelpStillWorks) {
   auto r = run_cli(with_config(typo, kSampleEvidence));
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_EQ(r.err, "attest-cli: " + typo.string() +
-                       ":2: unknown key 'ulr' in [kbs] (known: url, cert_file, client_cert, "
-                       "client_key, key_alg, timeout_seconds, insecure_http, initdata_file)\n");
+                       ":2: unknown key 'ulr' in [kbs] (known: url, cert_file, trust_system_store, "
+                       "pin_sha256, client_cert, client_key, key_alg, timeout_seconds, "
+                       "insecure_http, initdata_file)\n");
 
   const auto open = dir_.write("open.toml", "", 0666);
   auto unsafe = run_cli(with_config(open, kSampleEvidence));

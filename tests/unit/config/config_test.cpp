@@ -41,6 +41,8 @@ TEST(ParseConfig, ReadsEveryKbsKey) {
   auto c = parse(R"([kbs]
 url = "https://kbs.example:8080"
 cert_file = "/etc/ca.pem"
+trust_system_store = true
+pin_sha256 = ["abc=", "sha256//def="]
 client_cert = "/etc/c.pem"
 client_key = "/etc/c.key"
 key_alg = "rsa-oaep-256"
@@ -51,6 +53,8 @@ initdata_file = "/etc/initdata.toml"
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->kbs.url, "https://kbs.example:8080");
   EXPECT_EQ(c->kbs.cert_file, "/etc/ca.pem");
+  EXPECT_EQ(c->kbs.trust_system_store, true);
+  EXPECT_EQ(c->kbs.pin_sha256, (std::vector<std::string>{"abc=", "sha256//def="}));
   EXPECT_EQ(c->kbs.client_cert, "/etc/c.pem");
   EXPECT_EQ(c->kbs.client_key, "/etc/c.key");
   EXPECT_EQ(c->kbs.key_alg, "rsa-oaep-256");
@@ -117,8 +121,9 @@ struct BadCase {
 TEST(ParseConfig, TyposAndWrongTypesNameTheKeyAndLine) {
   const BadCase cases[] = {
       {"[kbs]\nurl = \"https://k\"\nurll = \"https://k\"\n",
-       "test.toml:3: unknown key 'urll' in [kbs] (known: url, cert_file, client_cert, "
-       "client_key, key_alg, timeout_seconds, insecure_http, initdata_file)"},
+       "test.toml:3: unknown key 'urll' in [kbs] (known: url, cert_file, trust_system_store, "
+       "pin_sha256, client_cert, client_key, key_alg, timeout_seconds, insecure_http, "
+       "initdata_file)"},
       {"\n[kbss]\nurl = \"x\"\n",
        "test.toml:2: unknown section [kbss] (known: kbs, evidence, agent, access, secrets, "
        "credentials)"},
@@ -150,8 +155,9 @@ TEST(ParseConfig, TyposAndWrongTypesNameTheKeyAndLine) {
        "test.toml:2: [agent] socket_path must be absolute"},
       {"[evidence]\nccel_path = \"\"\n", "test.toml:2: [evidence] ccel_path must not be empty"},
       {"[kbs.tls]\nverify = false\n",
-       "test.toml:1: unknown key 'tls' in [kbs] (known: url, cert_file, client_cert, client_key, "
-       "key_alg, timeout_seconds, insecure_http, initdata_file)"},
+       "test.toml:1: unknown key 'tls' in [kbs] (known: url, cert_file, trust_system_store, "
+       "pin_sha256, client_cert, client_key, key_alg, timeout_seconds, insecure_http, "
+       "initdata_file)"},
   };
   for (const auto& c : cases) {
     auto r = parse(c.text);

@@ -18,6 +18,7 @@
 
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/swtpm.h"
+#include "tests/fakes/systemd_credential_client.h"
 #include "tests/fakes/test_kbs.h"
 #include "tests/unit/daemon/agent_process.h"
 
@@ -119,7 +120,7 @@ TEST_F(AgentE2e, SecretFilesAreInPlaceAtReadyAndSigtermLeavesNothingBehind) {
 }
 
 TEST_F(AgentE2e, AKbsDownAtStartIsWaitedForAndReadinessFollowsIt) {
-  const int port = free_port();
+  const int port = free_loopback_port();
   auto agent = start(agent_args(write_config("http://127.0.0.1:" + std::to_string(port))));
   // Nobody listens on the port: the agent keeps retrying, not ready, no file.
   EXPECT_TRUE(notify_.wait_for("STATUS=attesting to the KBS", 10s)) << agent->err();
@@ -177,6 +178,142 @@ TEST_F(AgentE2e, BadFlagsAndConfigurationExitWithTwoNamingTheProblem) {
   EXPECT_NE(check.out().find("configuration OK (1 secret file(s)"), std::string::npos)
       << check.out();
   EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+// The daemon takes the CLI's trust options (one KbsConnection): --cert-file is the only anchor
+// and a --pin-sha256 / [kbs] pin_sha256 that the KBS's key does not match keeps it from ever
+// attesting, while the matching pin (from the config file) lets it through.
+TEST_F(AgentE2e, RefusesAKbsWhoseKeyDoesNotMatchThePin) {
+  const TestCas cas;
+  const Pki& pki = cas.pki;
+  const Pki& other = cas.other;
+  ASSERT_FALSE(pki.ca.empty());
+  ASSERT_FALSE(other.ca.empty());
+  KbsConfig c = kbs_config();
+  c.tls = &pki;
+  TestKbs kbs(c);
+  ASSERT_TRUE(kbs.running()) << kbs.log();
+  const std::string wrong_pin = spki_pin(other.server_cert);
+  const std::string right_pin = spki_pin(pki.server_cert);
+  ASSERT_EQ(wrong_pin.size(), 44u);
+
+  auto args = agent_args(write_config(kbs.url(), false));
+  args.insert(args.end(), {"--cert-file", pki.ca.string(), "--pin-sha256", wrong_pin});
+  auto pinned_wrong = start(args);
+  const std::string refused = "TLS: the server's public key matches no --pin-sha256";
+  for (int i = 0; i < 1500 && pinned_wrong->err().find(refused) == std::string::npos; ++i)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(notify_.wait_for("READY=1", 2s));
+  EXPECT_NE(pinned_wrong->err().find(refused), std::string::npos) << pinned_wrong->err();
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "secrets" / "disk.key"));
+  auto stats = kbs.stats();
+  ASSERT_TRUE(stats);
+  EXPECT_FALSE((*stats)["requests"].contains("auth")) << stats->dump();
+  stop_cleanly(*pinned_wrong);
+
+  // The right pin, this time from the config file's [kbs] keys.
+  const auto config = dir_ / "pinned.toml";
+  write_text_file(config, "[kbs]\nurl = \"" + kbs.url() + "\"\ncert_file = \"" + pki.ca.string() +
+                              "\"\npin_sha256 = [\"" + wrong_pin + "\", \"sha256//" + right_pin +
+                              "\"]\ntimeout_seconds = 10\n[agent]\nsecrets_dir = \"" +
+                              (dir_ / "secrets").string() + "\"\n");
+  ::chmod(config.c_str(), 0600);
+  auto pinned_right = start(agent_args(config.string()));
+  ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << pinned_right->err() << "\nKBS:\n" << kbs.log();
+  expect_secret_file(dir_ / "secrets" / "disk.key", kDiskKey);
+  stop_cleanly(*pinned_right);
+}
+
+// systemd's LoadCredential= against the real binary, played exactly as systemd plays it: the
+// unit and ID that [[credentials]] maps get the secret, anything else gets nothing, and SIGHUP
+// replaces the mapping.
+TEST_F(AgentE2e, CredentialSocketServesLoadCredentialAndReloadsItsMapping) {
+  TestKbs kbs(kbs_config());
+  ASSERT_TRUE(kbs.running()) << kbs.log();
+  const auto cred = dir_ / "run" / "credentials.sock";
+  const auto credentials = [&](const std::string& id, const std::string& resource) {
+    return "credential_socket = \"" + cred.string() +
+           "\"\n[[credentials]]\nunit = " + "\"web-*.service\"\nid = \"" + id +
+           "\"\nresource = \"" + resource + "\"\n";
+  };
+  const std::string config =
+      write_config(kbs.url(), true, credentials("disk", "kbs:///default/key/disk"));
+  auto agent = start({"--config", config, "--tee", "sample", "--socket", socket_.string()});
+  ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << agent->err() << "\nKBS:\n" << kbs.log();
+  struct stat st {};
+  ASSERT_EQ(::lstat(cred.c_str(), &st), 0) << agent->err();
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // only root (systemd) may connect
+
+  const std::string disk(kDiskKey.begin(), kDiskKey.end());
+  EXPECT_EQ(load_credential(cred, "web-1.service", "disk"), disk) << agent->err();
+  EXPECT_EQ(load_credential(cred, "db.service", "disk"), "");
+  EXPECT_EQ(load_credential(cred, "web-1.service", "other"), "");
+
+  write_text_file(
+      config, read_text_file(config).substr(0, read_text_file(config).find("credential_socket")) +
+                  credentials("api", "kbs:///app/token/api"));
+  agent->signal(SIGHUP);
+  for (int i = 0; i < 250 && agent->err().find("configuration reloaded") == std::string::npos; ++i)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_NE(agent->err().find("configuration reloaded"), std::string::npos) << agent->err();
+  EXPECT_EQ(load_credential(cred, "web-1.service", "disk"), "");
+  EXPECT_EQ(load_credential(cred, "web-1.service", "api"),
+            std::string(kApiToken.begin(), kApiToken.end()));
+  stop_cleanly(*agent);
+  EXPECT_FALSE(std::filesystem::exists(cred)) << "credential socket left behind";
+}
+
+// No URL anywhere but CoCo's AA_KBC_PARAMS in the environment (as a CoCo image sets it): the
+// agent attests to that KBS.
+TEST_F(AgentE2e, WithoutAUrlAaKbcParamsNamesTheKbs) {
+  TestKbs kbs(kbs_config());
+  ASSERT_TRUE(kbs.running()) << kbs.log();
+  const auto config = dir_ / "no-url.toml";
+  write_text_file(config,
+                  "[kbs]\ninsecure_http = true\ntimeout_seconds = 10\n[agent]\n"
+                  "secrets_dir = \"" +
+                      (dir_ / "secrets").string() + "\"\n");
+  ::chmod(config.c_str(), 0600);
+  AgentProcess agent(
+      agent_args(config.string()),
+      {"NOTIFY_SOCKET=" + notify_.path().string(), "AA_KBC_PARAMS=cc_kbc::" + kbs.url()},
+      dir_.path());
+  ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << agent.err() << "\nKBS:\n" << kbs.log();
+  expect_secret_file(dir_ / "secrets" / "disk.key", kDiskKey);
+  stop_cleanly(agent);
+}
+
+// A KBS that accepts the connection and never answers: SIGTERM still stops the agent at once
+// (exit 0, socket removed), not when the 60 s request timeout ends.
+TEST_F(AgentE2e, SigtermWhileAKbsRequestHangsExitsPromptly) {
+  // The kernel completes connections into the backlog; nobody ever accepts or answers.
+  const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(silent, 16), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const auto config = dir_ / "hang.toml";
+  write_text_file(config, "[kbs]\nurl = \"http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) +
+                              "\"\ninsecure_http = true\ntimeout_seconds = 60\n[agent]\n"
+                              "secrets_dir = \"" +
+                              (dir_ / "secrets").string() + "\"\n");
+  ::chmod(config.c_str(), 0600);
+  auto agent = start(agent_args(config.string()));
+  ASSERT_TRUE(notify_.wait_for("STATUS=attesting to the KBS", 20s)) << agent->err();
+  std::this_thread::sleep_for(1s);  // the /auth request is now waiting for an answer
+  ASSERT_TRUE(agent->running()) << agent->err();
+  agent->signal(SIGTERM);
+  const auto status = agent->wait_exit(5s);  // far below the 60 s the request could wait
+  ::close(silent);
+  ASSERT_TRUE(status) << "still running 5 s after SIGTERM\n" << agent->err();
+  EXPECT_EQ(*status, 0) << agent->err();
+  EXPECT_FALSE(std::filesystem::exists(socket_)) << "socket left behind";
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "secrets" / "disk.key"));
 }
 
 class AgentSocketE2e : public AgentE2e {

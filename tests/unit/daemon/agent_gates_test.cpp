@@ -65,7 +65,7 @@ class AgentGates : public ::testing::Test {
     // Other uids (the load and refusal clients) must reach the socket; the socket is 0666 so
     // that the [[access]] rules, not the file mode, decide.
     ASSERT_EQ(::chmod(dir_.path().c_str(), 0711), 0);
-    port_ = free_port();
+    port_ = free_loopback_port();
   }
 
   void start_kbs(std::map<std::string, Bytes> resources = {}) {

@@ -21,18 +21,6 @@ extern char** environ;
 
 namespace attest::testing {
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 CurlResult curl(const std::filesystem::path& socket, const std::string& path, const TempDir& dir,
                 const std::vector<std::string>& prefix) {
   std::vector<std::string> argv = prefix;

@@ -15,9 +15,6 @@ namespace attest::testing {
 
 class TempDir;
 
-// A loopback TCP port nobody listens on right now (a KBS that starts later takes it).
-int free_port();
-
 // curl --unix-socket against the agent: the body on stdout (binary-safe), the status on stderr
 // (the caller may be another uid that cannot write files here). `prefix` runs curl through
 // another program (setpriv to change uid).

@@ -49,7 +49,13 @@ struct Stack {
   MeteredHttpClient http{*curl, metrics};
   kbs::KbsClient client{http, provider, options};
   store::SecretStore store{[this](const kbs::ResourceUri& u) { return client.get_resource(u); }};
-  AgentService service{provider, client, store, metrics, {"9.9.9", "http://kbs"}};
+  // Token lifetimes are counted on this clock, set to the real wall time at the start.
+  testing::FakeClock wall = [] {
+    testing::FakeClock c;
+    c.unix_start = attest::testing::real_clock().unix_now();
+    return c;
+  }();
+  AgentService service{provider, client, store, metrics, wall, {"9.9.9", "http://kbs"}};
 };
 
 class ServiceKbs : public ::testing::Test {
@@ -117,6 +123,20 @@ TEST_F(ServiceKbs, OneHandshakeAndTwoSecretsTravelOverOnePersistentConnection) {
   EXPECT_EQ((*stats)["requests"]["resource"], 2) << stats->dump();
   // auth, attest, two GETs, auth, attest: six requests, one connection (libcurl handle reuse).
   EXPECT_EQ((*stats)["connections"], 1) << stats->dump();
+}
+
+// The lifetime attest() schedules the refresh by is the token's "exp" minus the injected clock's
+// wall time, never the system's: moved 100 s on, the same lifetime is 100 s shorter.
+TEST_F(ServiceKbs, TokenLifetimeIsCountedOnTheInjectedClock) {
+  Stack s(kbs_->url());
+  auto first = s.service.attest();
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_GT(first->count(), 200);  // the test KBS's tokens live for minutes
+  s.wall.advance(std::chrono::seconds(100));
+  auto later = s.service.attest();
+  ASSERT_TRUE(later) << later.error().message;
+  // A fresh token each time, issued within a second or two of the first.
+  EXPECT_NEAR(static_cast<double>(later->count()), static_cast<double>(first->count() - 100), 3.0);
 }
 
 TEST(ServiceKbsTls, OneTlsHandshakeServesTheWholeSession) {
@@ -198,7 +218,7 @@ TEST_F(ServiceKbs, TheTokenComesWithItsKeyInTheFormCdhParses) {
     // The key is the one the KBS encrypts to: it must decrypt a released secret.
     auto key = crypto::TeeKey::from_pem(pem);
     ASSERT_TRUE(key) << key.error().message;
-    auto direct = kbs::get_resource_with_token(*s.curl, kbs_->url(), token, *key,
+    auto direct = kbs::get_resource_with_token(*s.curl, kbs_->url(), t->token.bytes(), *key,
                                                uri("kbs:///default/key/b"));
     ASSERT_TRUE(direct) << direct.error().message;
     EXPECT_EQ(Bytes(direct->bytes().begin(), direct->bytes().end()), kSecretB);
@@ -239,7 +259,7 @@ TEST_F(ServiceKbs, TheLoopBecomesReadyOnlyOnceTheKbsAnswersAndTheFilesAreInPlace
   RefreshPolicy policy(ro, attest::testing::real_clock());
   std::atomic<int> ready_calls{0};
   std::atomic<bool> file_was_there{false};
-  KbsLoop loop(s.service, s.store, s.http, policy,
+  KbsLoop loop(s.os, s.service, s.store, s.http, policy,
                {{uri("kbs:///default/key/a"), {file, 0400, std::nullopt, std::nullopt}}},
                {[&] {
                   file_was_there = std::filesystem::exists(file);
@@ -272,7 +292,7 @@ TEST_F(ServiceKbs, ARefreshCycleReplacesTheCachedValueAndRewritesTheFile) {
   TempDir dir;
   const auto file = dir / "a.key";
   RefreshPolicy policy({}, attest::testing::real_clock());
-  KbsLoop loop(s.service, s.store, s.http, policy,
+  KbsLoop loop(s.os, s.service, s.store, s.http, policy,
                {{uri("kbs:///default/key/a"), {file, 0400, std::nullopt, std::nullopt}}}, {});
   ASSERT_TRUE(loop.cycle());  // start-up
   EXPECT_EQ(testing::read_text_file(file), std::string(kSecretA.begin(), kSecretA.end()));

@@ -51,18 +51,6 @@ bool can_connect(const std::filesystem::path& p) {
   return ok;
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class Listen : public ::testing::Test {
  protected:
   void SetUp() override { ::unsetenv("LISTEN_FDS"); }
@@ -118,7 +106,7 @@ TEST_F(Listen, RefusesToReplaceAFileThatIsNotASocket) {
 
 TEST_F(Listen, AddsTheLoopbackTcpListener) {
   auto o = options();
-  const int port = free_port();
+  const int port = testing::free_loopback_port();
   o.rest_listen = "127.0.0.1:" + std::to_string(port);
   auto l = open_listeners(o);
   ASSERT_TRUE(l) << l.error().message;

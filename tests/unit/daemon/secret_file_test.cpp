@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/os/posix_os.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_kbs.h"
 
 namespace attest::store {
@@ -13,6 +15,12 @@ namespace {
 using testing::file_mode;
 using testing::read_text_file;
 using testing::TempDir;
+
+// The daemon's writer: the process's real Os.
+Result<void> deliver_secret_file(const SecretFile& file, ByteView data) {
+  PosixOs os(testing::real_clock());
+  return store::deliver_secret_file(os, file, data);
+}
 
 struct stat stat_of(const std::filesystem::path& p) {
   struct stat st {};
@@ -63,7 +71,7 @@ TEST(SecretFile, RefusesToReplaceASymlinkAndLeavesItsTargetAlone) {
   auto r = deliver_secret_file({link, 0400, std::nullopt, std::nullopt}, as_bytes("s"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::FailedPrecondition);
-  EXPECT_NE(r.error().message.find("symlink"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("symbolic link"), std::string::npos) << r.error().message;
   EXPECT_TRUE(std::filesystem::is_symlink(link));
   EXPECT_EQ(read_text_file(target), "precious");
   EXPECT_EQ(dir.entries().size(), 2u);
@@ -97,6 +105,17 @@ TEST(SecretFile, ARelativePathIsABadArgument) {
   auto r = deliver_secret_file({"relative/k", 0400, std::nullopt, std::nullopt}, as_bytes("s"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
+}
+
+// The shared writer's directory rule holds for secrets too: another user could swap the file.
+TEST(SecretFile, RefusesADirectoryOthersCanWriteWithoutTheStickyBit) {
+  TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0777), 0);
+  auto r = deliver_secret_file({dir / "k", 0400, std::nullopt, std::nullopt}, as_bytes("s"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::PermissionDenied);
+  EXPECT_NE(r.error().message.find("sticky"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(dir.entries().empty());
 }
 
 }  // namespace

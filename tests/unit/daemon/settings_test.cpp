@@ -96,6 +96,31 @@ TEST_F(Settings, FlagsOverrideTheFile) {
   EXPECT_EQ(s->secrets[0].file.path, "/run/file-secrets/c.key");
 }
 
+// The trust options are attest-cli's: [kbs] keys, overridden by the same flags.
+TEST_F(Settings, TrustSystemStoreAndPinsComeFromTheFileAndTheFlags) {
+  DaemonFlags f;
+  f.config = write_config(
+      "[kbs]\nurl = \"https://k\"\ncert_file = \"/ca.pem\"\npin_sha256 = [\"file-pin\"]\n");
+  auto s = resolve(f);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_FALSE(s->kbs.trust_system_store);
+  EXPECT_EQ(s->kbs.pin_sha256, std::vector<std::string>{"file-pin"});
+  EXPECT_EQ(http_options(s->kbs).pinned_sha256, std::vector<std::string>{"file-pin"});
+  EXPECT_EQ(http_options(s->kbs).ca_file, "/ca.pem");
+
+  f.trust_system_store = true;
+  f.pin_sha256 = {"flag-pin-1", "flag-pin-2"};
+  s = resolve(f);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_TRUE(http_options(s->kbs).trust_system_store);
+  EXPECT_EQ(http_options(s->kbs).pinned_sha256,
+            (std::vector<std::string>{"flag-pin-1", "flag-pin-2"}));
+
+  f = {};
+  f.config = write_config("[kbs]\nurl = \"https://k\"\ntrust_system_store = true\n");
+  EXPECT_TRUE(resolve(f)->kbs.trust_system_store);
+}
+
 TEST_F(Settings, TheEnvironmentTctiBeatsTheFileButNotTheFlag) {
   testing::ScopedEnv tcti("ATTEST_TCTI", "swtpm:port=9");
   DaemonFlags f;

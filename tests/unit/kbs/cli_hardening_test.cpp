@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
 #include "cli/output_options.h"
+#include "tests/fakes/cli_in_process.h"
 #include "tests/fakes/fake_os.h"
 
 namespace attest::cli {
@@ -15,22 +16,9 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using testing::CliRun;
 
-CliRun run_cli(const Args& args) {
-  testing::FakeOs os;
-  std::ostringstream out;
-  std::ostringstream err;
-  Context ctx{os, out, err, {}};
-  Args full{"attest-cli"};
-  full.insert(full.end(), args.begin(), args.end());
-  const int code = run(full, ctx);
-  return {code, out.str(), err.str()};
-}
+CliRun run_cli(const Args& args) { return testing::run_cli_in_process(args); }
 
 // `-o "$UNSET"` in a boot script must not send a disk key to stdout (the journal).
 TEST(CliHardening, EmptyOutputPathIsAUsageErrorEverywhere) {

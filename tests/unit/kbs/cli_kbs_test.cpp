@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
+#include "tests/fakes/cli_in_process.h"
 #include "tests/fakes/fake_os.h"
 
 namespace attest::cli {
@@ -43,22 +44,9 @@ TEST(TrusteeSpelling, LeavesEverythingElseAlone) {
   EXPECT_EQ(rewrite_trustee_args(only), only);
 }
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using testing::CliRun;
 
-CliRun run_cli(const Args& args) {
-  testing::FakeOs os;
-  std::ostringstream out;
-  std::ostringstream err;
-  Context ctx{os, out, err, {}};
-  Args full{"attest-cli"};
-  full.insert(full.end(), args.begin(), args.end());
-  const int code = run(full, ctx);
-  return {code, out.str(), err.str()};
-}
+CliRun run_cli(const Args& args) { return testing::run_cli_in_process(args); }
 
 TEST(KbsCommands, UsageErrorsExitTwoWithOneLine) {
   struct Case {

@@ -1,11 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "agent/http/http_client.h"
+#include "common/bytes.h"
+#include "common/secure_buffer.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/kbs/canned_server.h"
 
@@ -199,6 +203,60 @@ TEST_F(CurlHttpClientTest, HeaderInjectionIsRefused) {
   auto r = c->send(req);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
+}
+
+// The token goes out from the caller's locked memory as the Authorization header; one that
+// would inject a header is refused before any connection.
+TEST_F(CurlHttpClientTest, BearerTokenFromLockedMemoryIsTheAuthorizationHeader) {
+  CannedServer server({reply(200, "OK", "x")});
+  auto c = client();
+  ASSERT_TRUE(c);
+  auto token = SecureBuffer::copy_of(attest::as_bytes("eyJ0eXAi.eyJleHAi.c2ln"));
+  ASSERT_TRUE(token);
+  HttpRequest req;
+  req.url = server.url("/kbs/v0/resource/a/b/c");
+  req.bearer_token = token->bytes();
+  auto r = c->send(req);
+  ASSERT_TRUE(r) << r.error().message;
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_NE(reqs[0].find("\r\nAuthorization: Bearer eyJ0eXAi.eyJleHAi.c2ln\r\n"), std::string::npos)
+      << reqs[0];
+
+  auto evil = SecureBuffer::copy_of(attest::as_bytes("t\r\nX-Evil: 1"));
+  ASSERT_TRUE(evil);
+  req.bearer_token = evil->bytes();
+  auto refused = c->send(req);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Code::InvalidArgument);
+  EXPECT_EQ(refused.error().message.find("X-Evil"), std::string::npos);  // nor the token
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// Shutdown: cancel() ends a request the server never answers (long before its 60 s timeout),
+// and every later send() fails at once without connecting.
+TEST_F(CurlHttpClientTest, CancelEndsAHangingRequestAndEveryLaterOne) {
+  CannedServer server({CannedServer::kHang, reply(200, "OK", "late")});
+  HttpOptions o;
+  o.request_timeout = std::chrono::seconds(60);
+  o.overall_timeout = std::chrono::seconds(120);
+  auto c = client(o);
+  ASSERT_TRUE(c);
+  std::thread canceller([&] {
+    while (server.connections() == 0) std::this_thread::sleep_for(milliseconds(10));
+    std::this_thread::sleep_for(milliseconds(100));
+    c->cancel();
+  });
+  auto r = c->send(post(server.url("/kbs/v0/auth"), "{}"));
+  canceller.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::Unavailable) << r.error().message;
+  EXPECT_NE(r.error().message.find("cancelled"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("attempts"), std::string::npos);  // never retried
+  auto later = c->send(post(server.url("/kbs/v0/auth"), "{}"));
+  ASSERT_FALSE(later);
+  EXPECT_NE(later.error().message.find("cancelled"), std::string::npos);
+  EXPECT_EQ(server.connections(), 1);
 }
 
 TEST(CurlHttpClientCreate, ValidatesFilesUpFront) {

@@ -48,7 +48,16 @@ class FakeHttp final : public http::HttpClient {
   Result<http::HttpResponse> send(const http::HttpRequest& r) override {
     {
       std::lock_guard lock(mu_);
-      requests_.push_back(r);
+      // The bearer token lives in the client's locked memory only while send() runs: keep an
+      // owned copy of it as the header it becomes on the wire.
+      http::HttpRequest copy = r;
+      if (copy.bearer_token) {
+        copy.headers.emplace_back(
+            "Authorization",
+            "Bearer " + std::string(copy.bearer_token->begin(), copy.bearer_token->end()));
+        copy.bearer_token.reset();
+      }
+      requests_.push_back(std::move(copy));
     }
     if (r.url.find("/kbs/v0/auth") != std::string::npos) {
       ++auth_count;

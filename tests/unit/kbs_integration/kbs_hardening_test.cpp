@@ -5,13 +5,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <openssl/pem.h>
-#include <openssl/sha.h>
-#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cstdio>
 
 #include "agent/http/http_client.h"
 #include "cli/exit_codes.h"
@@ -26,31 +21,12 @@ const Bytes kSecret{'h', '9', 0x00, 0xff, '\n'};
 const std::string kSecretText(kSecret.begin(), kSecret.end());
 constexpr const char* kUri = "kbs:///default/demo/key";
 
-// base64 SHA-256 of the certificate's DER SubjectPublicKeyInfo (curl's sha256// pin).
-std::string spki_pin(const std::filesystem::path& cert_pem) {
-  std::FILE* f = std::fopen(cert_pem.c_str(), "r");
-  if (f == nullptr) return {};
-  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
-  std::fclose(f);
-  if (cert == nullptr) return {};
-  unsigned char* der = nullptr;
-  const int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-  X509_free(cert);
-  if (n <= 0) return {};
-  Bytes digest(SHA256_DIGEST_LENGTH);
-  SHA256(der, static_cast<std::size_t>(n), digest.data());
-  OPENSSL_free(der);
-  return base64_encode(digest);
-}
-
 class KbsHardening : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    std::filesystem::create_directory(*dir_ / "pki");
-    std::filesystem::create_directory(*dir_ / "other");
-    pki_ = new Pki(make_pki(*dir_ / "pki", *dir_));
-    other_ = new Pki(make_pki(*dir_ / "other", *dir_));
+    cas_ = new TestCas();
+    pki_ = &cas_->pki;
+    other_ = &cas_->other;
     KbsConfig c;
     c.resources["default/demo/key"] = kSecret;
     c.resources["default/demo/empty"] = {};
@@ -61,9 +37,7 @@ class KbsHardening : public ::testing::Test {
   static void TearDownTestSuite() {
     delete tls_;
     delete plain_;
-    delete other_;
-    delete pki_;
-    delete dir_;
+    delete cas_;
   }
   void SetUp() override {
     ASSERT_FALSE(pki_->ca.empty()) << "make_test_ca.py failed";
@@ -88,18 +62,18 @@ class KbsHardening : public ::testing::Test {
     return run_cli(args, scratch_);
   }
 
-  static TempDir* dir_;
-  static Pki* pki_;
-  static Pki* other_;
+  static TestCas* cas_;
+  static const Pki* pki_;
+  static const Pki* other_;
   static TestKbs* plain_;
   static TestKbs* tls_;
   TempDir scratch_;
   TempDir out_;
 };
 
-TempDir* KbsHardening::dir_ = nullptr;
-Pki* KbsHardening::pki_ = nullptr;
-Pki* KbsHardening::other_ = nullptr;
+TestCas* KbsHardening::cas_ = nullptr;
+const Pki* KbsHardening::pki_ = nullptr;
+const Pki* KbsHardening::other_ = nullptr;
 TestKbs* KbsHardening::plain_ = nullptr;
 TestKbs* KbsHardening::tls_ = nullptr;
 

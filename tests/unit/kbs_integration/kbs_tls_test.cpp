@@ -16,11 +16,9 @@ constexpr const char* kUri = "kbs:///default/demo/key";
 class KbsTls : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    std::filesystem::create_directory(*dir_ / "pki");
-    std::filesystem::create_directory(*dir_ / "other");
-    pki_ = new Pki(make_pki(*dir_ / "pki", *dir_));
-    other_ = new Pki(make_pki(*dir_ / "other", *dir_));
+    cas_ = new TestCas();
+    pki_ = &cas_->pki;
+    other_ = &cas_->other;
     KbsConfig c;
     c.resources["default/demo/key"] = kSecret;
     c.tls = pki_;
@@ -31,9 +29,7 @@ class KbsTls : public ::testing::Test {
   static void TearDownTestSuite() {
     delete mtls_;
     delete tls_;
-    delete other_;
-    delete pki_;
-    delete dir_;
+    delete cas_;
   }
   void SetUp() override {
     ASSERT_FALSE(pki_->ca.empty()) << "make_test_ca.py failed";
@@ -49,18 +45,18 @@ class KbsTls : public ::testing::Test {
     return run_cli(args, scratch_);
   }
 
-  static TempDir* dir_;
-  static Pki* pki_;
-  static Pki* other_;
+  static TestCas* cas_;
+  static const Pki* pki_;
+  static const Pki* other_;
   static TestKbs* tls_;
   static TestKbs* mtls_;
   TempDir scratch_;
   TempDir out_;
 };
 
-TempDir* KbsTls::dir_ = nullptr;
-Pki* KbsTls::pki_ = nullptr;
-Pki* KbsTls::other_ = nullptr;
+TestCas* KbsTls::cas_ = nullptr;
+const Pki* KbsTls::pki_ = nullptr;
+const Pki* KbsTls::other_ = nullptr;
 TestKbs* KbsTls::tls_ = nullptr;
 TestKbs* KbsTls::mtls_ = nullptr;
 

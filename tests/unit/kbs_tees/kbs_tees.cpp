@@ -42,7 +42,9 @@ Result<std::string> attest_in_process(EvidenceProvider& provider, const std::str
   kbs::KbsClientOptions opts;
   opts.base_url = url;
   kbs::KbsClient client(**http, provider, std::move(opts));
-  return client.attest();
+  auto token = client.attest();
+  if (!token) return std::unexpected(std::move(token.error()));
+  return to_string(token->bytes());
 }
 
 void expect_tamper_outcomes(const std::vector<TamperCase>& cases, const ProviderFactory& make,
