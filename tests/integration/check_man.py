@@ -4,6 +4,8 @@
 - every option of `attest-cli [CMD...] --help`, for every command and subcommand found by walking
   the help's "Subcommands:" lists, must appear in attest-cli(1): the top-level ones in GLOBAL
   OPTIONS, the others in the `.SS "attest-cli CMD"` section of their command;
+- an option a command's section describes as an item (.TP/.TQ) must exist in that command's
+  --help (or, for a command with subcommands, in one of theirs): no stale option is documented;
 - every option of `attest-agent --help` must appear in attest-agent(8), when that binary is built;
 - every key of the shipped config.toml must appear in its section of attest-agent.toml(5).
 
@@ -17,12 +19,32 @@ from pathlib import Path
 OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
 
 
+def clean(line: str) -> str:
+    return re.sub(r"\\f[BIRP]|\\&|\\c$", "", line).replace("\\-", "-")
+
+
+def item_options(page: Path) -> dict[str, set[str]]:
+    """Maps each .SS heading to the options named on its item lines (the line after .TP/.TQ)."""
+    items: dict[str, set[str]] = {}
+    name, after_tag = "", False
+    for line in page.read_text().splitlines():
+        line = clean(line)
+        m = re.match(r'^\.(SH|SS)\s+"?([^"]*)"?\s*$', line)
+        if m:
+            name, after_tag = m.group(2).strip(), False
+            continue
+        if after_tag:
+            items.setdefault(name, set()).update(OPTION.findall(line.split('"')[0]))
+        after_tag = line.startswith((".TP", ".TQ"))
+    return items
+
+
 def roff_sections(page: Path) -> dict[str, str]:
     """Maps each .SH/.SS heading to its text, with roff escapes for '-' and fonts removed."""
     sections: dict[str, str] = {}
     name = ""
     for line in page.read_text().splitlines():
-        line = re.sub(r"\\f[BIRP]|\\&|\\c$", "", line).replace("\\-", "-")
+        line = clean(line)
         m = re.match(r'^\.(SH|SS)\s+"?([^"]*)"?\s*$', line)
         if m:
             name = m.group(2).strip()
@@ -83,10 +105,13 @@ def check_cli(page: Path, cli: str, errors: list[str]) -> int:
     todo = [[c] for c in subcommands_in(top)]
     if not todo:
         errors.append(f"{cli} --help lists no subcommands (help format changed?)")
+    real: dict[str, set[str]] = {}  # heading -> options of that command and its subcommands
     while todo:
         path = todo.pop(0)
         text = help_of(cli, path)
         heading = "attest-cli " + " ".join(path)
+        for depth in range(1, len(path) + 1):
+            real.setdefault("attest-cli " + " ".join(path[:depth]), set()).update(options_in(text))
         if heading not in sections:
             errors.append(f'{page.name}: no section .SS "{heading}"')
             continue
@@ -97,6 +122,11 @@ def check_cli(page: Path, cli: str, errors: list[str]) -> int:
             if not mentions(sections[heading], option):
                 errors.append(f'{page.name}: section "{heading}" lacks {option}')
         todo += [path + [c] for c in subcommands_in(text)]
+    for heading, documented in item_options(page).items():
+        if heading in real:
+            for option in sorted(documented - real[heading]):
+                errors.append(f'{page.name}: section "{heading}" documents {option}, which '
+                              f"'{heading} --help' does not have")
     return checked
 
 
@@ -115,7 +145,8 @@ def check_config(page: Path, config: Path, errors: list[str]) -> int:
     sections = roff_sections(page)
     section, checked = None, 0
     for line in config.read_text().splitlines():
-        m = re.match(r"^\s*(\[\[?[a-z_]+\]\]?)\s*$", line)
+        # A section header, also a commented-out one ("# [[access]]" heads an example block).
+        m = re.match(r"^#?\s*(\[\[?[a-z_]+\]\]?)\s*$", line)
         if m:
             section = m.group(1)
             continue

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # The systemd units verify cleanly and the service's exposure stays below 2.0.
-# Usage: check_units.sh UNIT_DIR
+# Usage: check_units.sh UNIT_DIR BOOT_UNIT_DIR
+# UNIT_DIR holds attest-agent.{service,socket}, BOOT_UNIT_DIR the template attest-fetch@.service
+# (verified as an instance: a template itself cannot be loaded).
 # Works without systemd as PID 1. `verify` checks that ExecStart= is executable: until the
-# package is installed /usr/sbin/attest-agent is absent, and that one message is tolerated; any
-# other message fails.
+# package is installed /usr/sbin/attest-agent and /usr/bin/attest-cli are absent, and those
+# messages are tolerated; any other message fails.
 set -euo pipefail
 dir=$(cd "$1" && pwd)
-units=("$dir/attest-agent.socket" "$dir/attest-agent.service")
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp "$2/attest-fetch@.service" "$scratch/attest-fetch@default-key-disk.service"
+units=("$dir/attest-agent.socket" "$dir/attest-agent.service" "$scratch/attest-fetch@default-key-disk.service")
 
 out=$(systemd-analyze verify --man=no "${units[@]}" 2>&1) || true
 unexpected=$(grep -v '^$' <<<"$out" || true)
 if [ ! -x /usr/sbin/attest-agent ]; then
   unexpected=$(grep -vx 'attest-agent.service: Command /usr/sbin/attest-agent is not executable: No such file or directory' \
+    <<<"$unexpected" || true)
+fi
+if [ ! -x /usr/bin/attest-cli ]; then
+  unexpected=$(grep -vx 'attest-fetch@default-key-disk.service: Command /usr/bin/attest-cli is not executable: No such file or directory' \
     <<<"$unexpected" || true)
 fi
 if [ -n "$unexpected" ]; then

@@ -6,7 +6,8 @@ get_filename_component(ATTEST_PACKAGING_DIR ${CMAKE_CURRENT_LIST_DIR}/../../pack
 find_program(ATTEST_SYSTEMD_ANALYZE systemd-analyze)
 if(ATTEST_SYSTEMD_ANALYZE)
   add_test(NAME packaging_systemd_units
-           COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_units.sh ${ATTEST_PACKAGING_DIR}/systemd)
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_units.sh ${ATTEST_PACKAGING_DIR}/systemd
+                   ${ATTEST_PACKAGING_DIR}/boot/systemd)
 else()
   message(WARNING "systemd-analyze not found: packaging_systemd_units fails (install systemd)")
   add_test(NAME packaging_systemd_units COMMAND false)
@@ -42,3 +43,17 @@ add_test(NAME packaging_man_pages_gap_detected
                  $<TARGET_FILE:attest-cli>)
 set_tests_properties(packaging_man_pages_gap_detected PROPERTIES LABELS packaging TIMEOUT 120
   PASS_REGULAR_EXPRESSION "section \"attest-cli get-resource\" lacks --base64")
+
+# ... and a stale option: a copy of attest-cli(1) that documents an option no --help has fails.
+string(REPLACE ".SS \"attest-cli inspect\"" ".TP\n.B \\-\\-no\\-such\\-option\nStale.\n.SS \"attest-cli inspect\""
+       ATTEST_MAN_CLI_STALE "${ATTEST_MAN_CLI}")
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/man-stale)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/man-stale/attest-cli.1 "${ATTEST_MAN_CLI_STALE}")
+file(COPY ${ATTEST_PACKAGING_DIR}/man/attest-agent.8 ${ATTEST_PACKAGING_DIR}/man/attest-agent.toml.5
+     DESTINATION ${CMAKE_CURRENT_BINARY_DIR}/man-stale)
+add_test(NAME packaging_man_pages_stale_detected
+         COMMAND ${ATTEST_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/check_man.py
+                 ${CMAKE_CURRENT_BINARY_DIR}/man-stale ${ATTEST_PACKAGING_DIR}/config.toml
+                 $<TARGET_FILE:attest-cli>)
+set_tests_properties(packaging_man_pages_stale_detected PROPERTIES LABELS packaging TIMEOUT 120
+  PASS_REGULAR_EXPRESSION "section \"attest-cli agent evidence\" documents --no-such-option")
