@@ -40,6 +40,10 @@ expect "attest-cli attest --key-alg ec" "ec-p256 ec-p521"
 expect "attest-cli get-report --tee s" "sample snp"
 expect "attest-cli tpm " "provision-ak"
 expect "attest-cli tpm provision-ak --alg " "ecc rsa"
+expect "attest-cli get-resource --pin" "--pin-sha256"
+expect "attest-cli agent " "evidence resource status token"
+expect "attest-cli agent status --j" "--json"
+expect "attest-cli agent evidence --report-data" "--report-data --report-data-file"
 # Every top-level command the binary lists is offered on an empty word.
 want=$("$cli" --help | awk '/^Subcommands:/{s=1;next} /^[^ ]/{s=0} s && /^  [^ ]/{print $1}' | sort | xargs)
 [ -n "$want" ] || { echo "FAIL: $cli --help lists no subcommands"; exit 1; }
