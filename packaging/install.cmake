@@ -23,7 +23,8 @@ install(FILES ${ATTEST_PKG}/systemd/sysusers.conf DESTINATION ${ATTEST_SYSUSERSD
         RENAME attest-agent.conf)
 install(FILES ${ATTEST_PKG}/systemd/tmpfiles.conf DESTINATION ${ATTEST_TMPFILESDIR}
         RENAME attest-agent.conf)
-install(FILES ${ATTEST_PKG}/man/attest-cli.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${ATTEST_PKG}/man/attest-cli.1 ${ATTEST_PKG}/man/clevis-encrypt-attest.1
+              ${ATTEST_PKG}/man/clevis-decrypt-attest.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${ATTEST_PKG}/man/attest-agent.toml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES ${ATTEST_PKG}/man/attest-agent.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${ATTEST_PKG}/completion/attest-cli DESTINATION ${ATTEST_BASH_COMPLETIONSDIR})
