@@ -23,7 +23,7 @@ extra=$(comm -13 <(sort -u <(echo "$required"; echo "$optional")) <(echo "$actua
 [ "$(dpkg-deb -I "$deb" conffiles)" = /etc/attest-agent/config.toml ] ||
   fail "conffiles is not exactly /etc/attest-agent/config.toml"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libssl3 libcurl4 libtss2-esys libtomlplusplus3; do
+for lib in libc6 libssl3 libcurl4 libtss2-esys libtomlplusplus3 libmicrohttpd12 libsystemd0; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 postinst=$(dpkg-deb -I "$deb" postinst)
