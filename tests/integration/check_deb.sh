@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 # "MODE OWNER/GROUP ./path" for every entry; a directory's trailing slash dropped.
 actual=$(dpkg-deb -c "$deb" | awk '{ p = $6; sub("/$", "", p); print $1, $2, p }' | sort)
 required=$(grep -v '^#' "$manifest" | grep -v '^?' | sed '/^$/d' | sort)
-optional=$(grep '^?' "$manifest" | sed 's/^? *//' | sort)
+optional=$( (grep '^?' "$manifest" || true) | sed 's/^? *//' | sort)
 missing=$(comm -23 <(echo "$required") <(echo "$actual"))
 extra=$(comm -13 <(sort -u <(echo "$required"; echo "$optional")) <(echo "$actual"))
 [ -z "$missing" ] || fail "$deb lacks (or has another owner/mode for):"$'\n'"$missing"
