@@ -55,8 +55,12 @@ Level level() noexcept { return static_cast<Level>(g_level.load()); }
 void write(Level level, std::string_view message) noexcept {
   if (static_cast<int>(level) > g_level.load()) return;
   try {
-    std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
-    line.reserve(line.size() + message.size() + 1);
+    // Built by appends: `"<" + std::string&&` trips GCC 12's false -Wrestrict (bug 105651).
+    std::string line;
+    line.reserve(message.size() + 8);
+    line += '<';
+    line += std::to_string(static_cast<int>(level));
+    line += '>';
     append_escaped(line, message);
     line.push_back('\n');
     std::size_t done = 0;

@@ -13,7 +13,11 @@ std::string type_name(const json& j) { return j.type_name(); }
 // shared by the /auth and /attest response parsers.
 Result<std::string> required_string_member(const json& j, std::string_view what,
                                            std::string_view key, std::size_t max_length) {
-  const std::string quoted = "\"" + std::string(key) + "\"";
+  // Appended, not `"\"" + std::string&&`: that trips GCC 12's false -Wrestrict at -O2/-O3
+  // (GCC bug 105651).
+  std::string quoted(1, '"');
+  quoted.append(key);
+  quoted += '"';
   if (!j.is_object())
     return fail(Code::Corrupt, std::string(what) + ": expected a JSON object, got " + type_name(j));
   const auto member = j.find(key);

@@ -51,7 +51,13 @@ Result<bool> check_target(Os& os, const std::filesystem::path& target) {
 
 std::filesystem::path hidden_name(Os& os, const std::filesystem::path& target) {
   const auto n = static_cast<std::uint64_t>(os.clock().random_unit() * 9007199254740992.0);
-  return directory_of(target) / ("." + target.filename().string() + ".tmp-" + std::to_string(n));
+  // Appended piece by piece: `"." + std::string&&` makes GCC 12's -O3 inliner report a false
+  // -Wrestrict overlap inside libstdc++ (GCC bug 105651, fixed in GCC 13).
+  std::string name = ".";
+  name += target.filename().string();
+  name += ".tmp-";
+  name += std::to_string(n);
+  return directory_of(target) / name;
 }
 
 // Owner, mode, bytes, fsync: everything before the file gets a name.

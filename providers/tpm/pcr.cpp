@@ -92,13 +92,18 @@ std::string pcr_selection_string(const PcrSelection& sel) {
   std::string out;
   for (const auto& b : sel) {
     if (!out.empty()) out += '+';
-    out += bank_name(b.alg) + ':';
+    // Appended piece by piece: `std::string&& + char` makes GCC 12's -O2/-O3 inliner report a
+    // false -Wrestrict overlap inside libstdc++ (GCC bug 105651, fixed in GCC 13).
+    out += bank_name(b.alg);
+    out += ':';
     if (b.indices == all_indices()) {
       out += "all";
       continue;
     }
-    for (std::size_t i = 0; i < b.indices.size(); ++i)
-      out += (i ? "," : "") + std::to_string(b.indices[i]);
+    for (std::size_t i = 0; i < b.indices.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(b.indices[i]);
+    }
   }
   return out;
 }
