@@ -5,7 +5,10 @@
 // /v1/evidence quotes the changed PCR and carries the record in "aa_eventlog", and replaying that
 // log gives the PCR. A TEE that cannot extend answers 501.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
