@@ -21,10 +21,10 @@ const Bytes kEnd(kEndMarkerSize, 0xFF);
 Bytes aael_record(std::string_view text) {
   Bytes data{0x4c, 0x45, 0x41, 0x41, static_cast<std::uint8_t>(text.size()), 0, 0, 0};
   data.insert(data.end(), text.begin(), text.end());
-  auto digest = digest(HashAlg::Sha384, data);
-  EXPECT_TRUE(digest);
+  auto hashed = digest(HashAlg::Sha384, data);
+  EXPECT_TRUE(hashed);
   Bytes r{4, 0, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 0x0C, 0x00};
-  r.insert(r.end(), digest->begin(), digest->end());
+  r.insert(r.end(), hashed->begin(), hashed->end());
   r.insert(r.end(), {static_cast<std::uint8_t>(data.size()), 0, 0, 0});
   r.insert(r.end(), data.begin(), data.end());
   return r;
