@@ -120,7 +120,7 @@ TEST(KbsCommands, MissingOptionFilesAreUsageErrors) {
 // Issue 9 item 3: Trustee's tpm and Azure verifiers check PCR8 = SHA-256(0^32 || digest) with a
 // 32-byte digest, so other init-data algorithms are refused here, before any KBS request.
 TEST(KbsCommands, NonSha256InitDataOnTpmIsRefusedBeforeAnyKbsTraffic) {
-  kbs::testing::CannedServer kbs({});
+  http::testing::CannedServer kbs({});
   const std::string url = "http://127.0.0.1:" + std::to_string(kbs.port());
   for (const std::string tee : {"tpm", "az-snp-vtpm", "az-tdx-vtpm"}) {
     for (const std::string alg : {"sha384", "sha512"}) {
