@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
+#include "common/digest.h"
 #include "common/error.h"
 #include "common/os/os.h"
 
@@ -37,6 +38,12 @@ std::span<const TeeKind> all_tees();
 // is not a fixed 64-byte span: Trustee checks Azure's quote nonce against the raw digest.
 inline constexpr std::size_t kMaxReportData = 64;
 
+// The register runtime measurements extend on this TEE, as the event log names it.
+struct RuntimeRegister {
+  std::uint32_t log_index = 0;    // TDX: CC MR index (1..4 = RTMR0..3); TPM: the PCR number
+  HashAlg alg = HashAlg::Sha256;  // the register's hash, also the log's digests
+};
+
 struct Evidence {
   TeeKind tee = TeeKind::Sample;
   Bytes raw;            // the raw hardware report, quote or token
@@ -52,6 +59,11 @@ struct ProviderConfig {
   std::filesystem::path sev_guest_device = "/dev/sev-guest";
   std::filesystem::path sev_guest_sysfs = "/sys/devices/platform/sev-guest";
   std::filesystem::path ccel_data = "/sys/firmware/acpi/tables/data/CCEL";
+  // The kernel's TSM measurement registers (tsm-mr, Linux 6.16): RTMR extend and MRCONFIGID.
+  std::filesystem::path tdx_measurements_dir = "/sys/devices/virtual/misc/tdx_guest/measurements";
+  // The agent's runtime-measurement event log (AAEL: TCG2 records, agent/measure writes it).
+  // tdx evidence carries it after the CCEL, tpm evidence as "aa_eventlog"; absent is fine.
+  std::filesystem::path aael_path = "/run/attest-agent/eventlog";
   std::filesystem::path tpm_device = "/dev/tpmrm0";
   std::filesystem::path tpm_eventlog = "/sys/kernel/security/tpm0/binary_bios_measurements";
   std::string tcti = "device:/dev/tpmrm0";
@@ -74,11 +86,37 @@ class EvidenceProvider {
   // The raw hardware report/quote for report data (<= 64 bytes).
   [[nodiscard]] virtual Result<Evidence> get_evidence(ByteView report_data) = 0;
 
-  // Optional capability: by default it answers "not here"; it never aborts.
-  [[nodiscard]] virtual Result<void> extend(unsigned index, ByteView digest) {
-    (void)index;
+  // Optional capabilities: by default they answer "not here" (Unsupported); they never abort.
+  // `pcr` is a PCR number as guest-components' attesters take it (default 17, the AAEL's
+  // register); a TEE without PCRs maps it (TDX: 1,7 -> RTMR0; 2-6 -> RTMR1; 8-15 -> RTMR2;
+  // others -> RTMR3).
+
+  // Extends the register `pcr` maps to with a digest of runtime_register(pcr).alg's size.
+  [[nodiscard]] virtual Result<void> extend(unsigned pcr, ByteView digest) {
+    (void)pcr;
     (void)digest;
-    return fail(Code::Unsupported, std::string(name()) + " cannot extend runtime measurements");
+    return unsupported("cannot extend runtime measurements");
+  }
+  // Which register extend(pcr) changes and which hash it takes.
+  [[nodiscard]] virtual Result<RuntimeRegister> runtime_register(unsigned pcr) const {
+    (void)pcr;
+    return unsupported("cannot extend runtime measurements");
+  }
+  // The current value of that register.
+  [[nodiscard]] virtual Result<Bytes> read_register(unsigned pcr) {
+    (void)pcr;
+    return unsupported("cannot read runtime measurement registers");
+  }
+  // The init-data digest the hardware fixed at launch, as Trustee compares it: TDX MRCONFIGID
+  // (48 bytes), SNP HOST_DATA (32). TEEs that bind init-data into PCR 8 instead (tpm, Azure
+  // vTPM) answer Unsupported here.
+  [[nodiscard]] virtual Result<Bytes> initdata_slot() {
+    return unsupported("carries no launch-time init-data field");
+  }
+
+ protected:
+  std::unexpected<Error> unsupported(std::string_view what) const {
+    return fail(Code::Unsupported, std::string(name()) + " " + std::string(what));
   }
 };
 

@@ -11,9 +11,9 @@
 namespace attest::config {
 namespace {
 
-constexpr std::array<std::string_view, 8> kAgentKeys{
-    "socket_path", "socket_mode",     "socket_group", "secrets_dir",
-    "log_level",   "refresh_seconds", "rest_listen",  "credential_socket"};
+constexpr std::array<std::string_view, 9> kAgentKeys{
+    "socket_path",     "socket_mode", "socket_group",      "secrets_dir",    "log_level",
+    "refresh_seconds", "rest_listen", "credential_socket", "measurement_pcr"};
 constexpr std::array<std::string_view, 7> kAccessKeys{
     "uids", "gids", "loopback", "resources", "token", "evidence", "measurements"};
 constexpr std::array<std::string_view, 5> kSecretKeys{"resource", "path", "mode", "owner", "group"};
@@ -136,6 +136,9 @@ Result<void> read_agent(const Section& s, const IdResolver& ids, AgentSection& a
   ATTEST_TRY(s.get("log_level", log_level));
   ATTEST_TRY(s.get("rest_listen", rest_listen));
   ATTEST_TRY(s.get("refresh_seconds", refresh, kMaxRefreshSeconds));
+  std::optional<std::uint32_t> measurement_pcr;
+  ATTEST_TRY(s.get("measurement_pcr", measurement_pcr, 23));  // PCRs 0-23
+  if (measurement_pcr) a.measurement_pcr = *measurement_pcr;
   // The daemon runs from / under systemd: relative paths would be a trap.
   if (socket && socket->is_relative()) return s.invalid("socket_path", "must be absolute");
   if (secrets && secrets->is_relative()) return s.invalid("secrets_dir", "must be absolute");

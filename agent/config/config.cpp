@@ -21,8 +21,9 @@ namespace {
 constexpr std::array<std::string_view, 10> kKbsKeys{
     "url",        "cert_file", "trust_system_store", "pin_sha256",    "client_cert",
     "client_key", "key_alg",   "timeout_seconds",    "insecure_http", "initdata_file"};
-constexpr std::array<std::string_view, 7> kEvidenceKeys{
-    "tee", "tcti", "ak_handle", "tsm_report_dir", "tpm_eventlog", "ccel_path", "snp_vmpl"};
+constexpr std::array<std::string_view, 8> kEvidenceKeys{
+    "tee",          "tcti",      "ak_handle", "tsm_report_dir",
+    "tpm_eventlog", "ccel_path", "snp_vmpl",  "aael_path"};
 constexpr std::array<std::string_view, 3> kSections{"kbs", "evidence", "agent"};
 // Arrays of tables: [[access]], [[secrets]], [[credentials]].
 constexpr std::array<std::string_view, 3> kEntryLists{"access", "secrets", "credentials"};
@@ -64,11 +65,21 @@ Result<void> read_evidence(const Section& s, EvidenceSection& e) {
   ATTEST_TRY(s.get("tpm_eventlog", e.tpm_eventlog));
   ATTEST_TRY(s.get("ccel_path", e.ccel_path));
   ATTEST_TRY(s.get("snp_vmpl", e.snp_vmpl, 3));
+  ATTEST_TRY(s.get("aael_path", e.aael_path));
   if (e.tee && *e.tee != "auto") {
     auto kind = parse_tee(*e.tee);
     if (!kind) return s.invalid("tee", "is invalid: " + kind.error().message);
   }
   if (e.tcti && e.tcti->empty()) return s.invalid("tcti", "must not be empty");
+  // The daemon appends to this file as root and the evidence carries it: a relative path would
+  // depend on the working directory, and a directory or "/" names no file at all.
+  if (e.aael_path) {
+    if (e.aael_path->is_relative()) return s.invalid("aael_path", "must be absolute");
+    const std::filesystem::path normal = e.aael_path->lexically_normal();
+    if (!normal.has_filename() || normal.filename() == "..")
+      return s.invalid("aael_path", "must name a file, not a directory");
+    e.aael_path = normal;
+  }
   return {};
 }
 
@@ -243,6 +254,7 @@ void apply_evidence(const EvidenceSection& e, ProviderConfig& cfg) {
   if (e.tsm_report_dir) cfg.tsm_report_dir = *e.tsm_report_dir;
   if (e.tpm_eventlog) cfg.tpm_eventlog = *e.tpm_eventlog;
   if (e.ccel_path) cfg.ccel_data = *e.ccel_path;
+  if (e.aael_path) cfg.aael_path = *e.aael_path;
   if (e.snp_vmpl) cfg.snp_vmpl = *e.snp_vmpl;
 }
 

@@ -53,6 +53,9 @@ struct EvidenceSection {
   std::optional<std::filesystem::path> tpm_eventlog;
   std::optional<std::filesystem::path> ccel_path;
   std::optional<std::uint32_t> snp_vmpl;  // 0..3
+  // The agent's runtime-measurement event log (ProviderConfig::aael_path): the daemon appends
+  // to it, evidence from the daemon and the CLI carries it. Absolute, naming a file.
+  std::optional<std::filesystem::path> aael_path;
 };
 
 // For the daemon; no other module holds these defaults.
@@ -72,6 +75,10 @@ struct AgentSection {
   // Optional loopback TCP listener for CoCo api-server-rest clients ("127.0.0.1:8006",
   // "[::1]:8006"); validated with parse_loopback_listen (agent_values.h), kept as written.
   std::optional<std::string> rest_listen;
+  // The PCR POST /v1/measurements extends (0..23), as guest-components' eventlog_config.init_pcr:
+  // 17 maps to RTMR3 on TDX, which Trustee replays. A TPM lets locality 0 extend PCR 17 only
+  // through DRTM (TPM_RC_LOCALITY otherwise), so tpm guests pick another one (e.g. 23).
+  unsigned measurement_pcr = 17;
   // systemd LoadCredential= socket (issue: credentials).
   std::filesystem::path credential_socket = "/run/attest-agent/credentials.sock";
 };

@@ -18,8 +18,8 @@
 
 namespace attest::daemon {
 
-// Runtime measurements (agent/measure, h/daemon-measure): extend(domain, operation, content).
-// Unset until that module is wired in: extend_measurement answers Unsupported.
+// Runtime measurements (agent/measure's RuntimeMeasurer, composed in daemon.cpp). Unset (tests
+// that need no measurements): extend_measurement answers Unsupported.
 using MeasurementSink = std::function<Result<void>(const api::MeasurementRequest&)>;
 
 struct ServiceIdentity {

@@ -18,6 +18,8 @@
 #include "agent/daemon/metered_http.h"
 #include "agent/daemon/metrics.h"
 #include "agent/daemon/serialized_provider.h"
+#include "agent/measure/initdata.h"
+#include "agent/measure/runtime_measurer.h"
 #include "agent/store/secret_store.h"
 #include "common/os/posix_os.h"
 
@@ -121,7 +123,20 @@ int run(const DaemonFlags& flags) {
   SerializedProvider provider(**device);
   auto client_options = kbs::client_options(s.kbs, os);  // init-data text included
   if (!client_options) return fatal(client_options.error(), kExitConfig);
-  // FIXME(h/daemon-measure): bind_initdata() check and PCR8 extension at start go here.
+  // The init-data (initdata_file, read by client_options) is bound before any KBS traffic: a
+  // mismatch with what the hardware carries refuses to start, naming both digests.
+  if (client_options->initdata_toml) {
+    auto bound = measure::bind_initdata(provider, *client_options->initdata_toml);
+    if (!bound) return fatal(std::move(bound.error()).with_context("initdata_file"), kExitConfig);
+    log::notice(std::string("init-data: ") + std::string(measure::binding_name(*bound)));
+  }
+  // Each measurement runs with no evidence taken between its extend and its log append.
+  measure::RuntimeMeasurer measurer(os, **device,
+                                    {s.providers.aael_path, s.config.agent.measurement_pcr});
+  auto measure = [&provider, &measurer](const api::MeasurementRequest& m) {
+    return provider.exclusive(
+        [&](EvidenceProvider&) { return measurer.extend(m.domain, m.operation, m.content); });
+  };
 
   // One HTTP client for the daemon's lifetime: the CA file is loaded once.
   auto curl = http::CurlHttpClient::create(kbs::http_options(s.kbs), clock);
@@ -132,7 +147,7 @@ int run(const DaemonFlags& flags) {
   store::SecretStore store(
       [&kbs_client](const kbs::ResourceUri& uri) { return kbs_client.get_resource(uri); });
   AgentService service(provider, kbs_client, store, metrics, clock,
-                       {kAgentVersion, url_without_credentials(s.kbs.url)});
+                       {kAgentVersion, url_without_credentials(s.kbs.url)}, measure);
 
   auto listeners = open_listeners(s.listen);
   if (!listeners) return fatal(listeners.error(), kExitFailure);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <mutex>
+#include <utility>
 
 #include "providers/provider.h"
 
@@ -21,6 +22,26 @@ class SerializedProvider final : public EvidenceProvider {
   [[nodiscard]] Result<void> extend(unsigned index, ByteView digest) override {
     std::lock_guard lock(mu_);
     return inner_.extend(index, digest);
+  }
+  [[nodiscard]] Result<RuntimeRegister> runtime_register(unsigned pcr) const override {
+    return inner_.runtime_register(pcr);  // a pure mapping: no device access, no lock
+  }
+  [[nodiscard]] Result<Bytes> read_register(unsigned pcr) override {
+    std::lock_guard lock(mu_);
+    return inner_.read_register(pcr);
+  }
+  [[nodiscard]] Result<Bytes> initdata_slot() override {
+    std::lock_guard lock(mu_);
+    return inner_.initdata_slot();
+  }
+
+  // Runs `f(inner)` with no evidence taken meanwhile. A runtime measurement extends the register
+  // and then appends to the event log: evidence read between the two would carry a register
+  // its log does not explain, which a verifier's replay refuses.
+  template <typename F>
+  auto exclusive(F&& f) {
+    std::lock_guard lock(mu_);
+    return std::forward<F>(f)(inner_);
   }
 
  private:

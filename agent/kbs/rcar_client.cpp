@@ -9,6 +9,7 @@
 #include "agent/crypto/runtime_data.h"
 #include "agent/kbs/session_cookie.h"
 #include "agent/kbs/wire.h"
+#include "agent/measure/initdata.h"
 
 namespace attest::kbs {
 
@@ -171,6 +172,12 @@ Result<std::string> KbsClient::additional_evidence(std::string_view nonce, HashA
 }
 
 Result<KbsClient::SessionPtr> KbsClient::handshake() {
+  // Init-data Trustee cannot verify for this TEE (e.g. sha384 on tpm) is refused before any
+  // traffic: the same check the daemon's bind_initdata() makes at start.
+  if (options_.initdata_toml) {
+    auto init = measure::initdata_for(provider_.kind(), *options_.initdata_toml);
+    if (!init) return std::unexpected(std::move(init.error()));
+  }
   auto key = crypto::TeeKey::generate(options_.key_alg);
   if (!key) return std::unexpected(std::move(key.error()).with_context("TEE key"));
   const nlohmann::json jwk = key->public_jwk();

@@ -38,7 +38,9 @@ namespace attest::kbs {
 struct KbsClientOptions {
   std::string base_url;  // "https://kbs:8080"; a trailing '/' is ignored
   crypto::KeyAlg key_alg = crypto::KeyAlg::EcP256;
-  // Plaintext init-data TOML, sent as {"format":"toml","body":...}; nullopt sends null.
+  // Plaintext init-data TOML, sent as {"format":"toml","body":...}; nullopt sends null. It must
+  // parse as init-data, with an algorithm the provider's TEE can verify (agent/measure/
+  // initdata.h): otherwise the handshake fails InvalidArgument before any request.
   std::optional<std::string> initdata_toml;
   // Device evidence (e.g. GPUs), bound with the device runtime data and carried as
   // additional_evidence {"<tee>": evidence, ...}. Not owned; may be empty.

@@ -2,7 +2,9 @@
 
 #include "providers/tpm/esys.h"
 #include "providers/tpm/nv.h"
+#include "providers/tpm/pcr.h"
 #include "providers/tpm/quote.h"
+#include "providers/tpm/runtime_pcr.h"
 
 namespace attest::azure {
 namespace {
@@ -41,10 +43,19 @@ class AzVtpmProvider final : public EvidenceProvider {
     return ev;
   }
 
-  Result<void> extend(unsigned index, ByteView digest) override {
+  // Runtime measurements and init-data go to the vTPM's SHA-256 PCRs, as guest-components'
+  // az-*-vtpm attesters do (az_snp_vtpm/mod.rs, az_tdx_vtpm/mod.rs @8246e5e0).
+  Result<void> extend(unsigned pcr, ByteView digest) override {
+    ATTEST_TRY(tpm::sha256_pcr_register(pcr));
     auto esys = Esys::open(cfg_.tcti);
     if (!esys) return std::unexpected(std::move(esys.error()));
-    return tpm::pcr_extend(*esys, index, digest);
+    return tpm::pcr_extend(*esys, pcr, digest);
+  }
+  Result<RuntimeRegister> runtime_register(unsigned pcr) const override {
+    return tpm::sha256_pcr_register(pcr);
+  }
+  Result<Bytes> read_register(unsigned pcr) override {
+    return tpm::read_sha256_pcr(cfg_.tcti, pcr);
   }
 
  private:
@@ -85,6 +96,7 @@ class AzVtpmProvider final : public EvidenceProvider {
     auto extra = *tee == HclTee::Snp ? vcek() : td_quote(*hcl);
     if (!extra) return std::unexpected(std::move(extra.error()));
     ev.json[*tee == HclTee::Snp ? "vcek" : "td_quote"] = base64_encode(*extra, Base64::Url, true);
+    ATTEST_TRY(tpm::attach_aael(os_, cfg_, ev.json));
     ev.aux = std::move(*extra);
     ev.raw = std::move(*hcl);
     return ev;

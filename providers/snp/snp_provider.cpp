@@ -39,6 +39,18 @@ class SnpProvider final : public EvidenceProvider {
     return snp::make_evidence(std::move(dev->report), dev->cert_table, *rd);
   }
 
+  // HOST_DATA (32 bytes), which the host sets at launch and Trustee compares with the init-data
+  // digest. A report is the only place the guest can read it (guest-components'
+  // snp/hostdata.rs asks for one too).
+  Result<Bytes> initdata_slot() override {
+    const std::array<std::uint8_t, 64> zero{};
+    auto ev = get_evidence(zero);
+    if (!ev) return std::unexpected(std::move(ev.error()));
+    auto report = snp::parse_report(ev->raw);
+    if (!report) return std::unexpected(std::move(report.error()).with_context("snp"));
+    return Bytes(report->host_data.begin(), report->host_data.end());
+  }
+
  private:
   Os& os_;
   ProviderConfig cfg_;

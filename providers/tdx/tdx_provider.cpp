@@ -5,7 +5,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/digest.h"
+#include "providers/eventlog/cc_eventlog.h"
 #include "providers/tdx/abi.h"
+#include "providers/tdx/quote.h"
+#include "providers/tdx/tdreport.h"
+#include "providers/tdx/tsm_mr.h"
 #include "providers/tsm/tsm_detect.h"
 #include "providers/tsm/tsm_report.h"
 
@@ -14,14 +19,25 @@ namespace {
 
 constexpr std::string_view kTsmProvider = "tdx_guest";
 
-// The CC event log (ACPI CCEL data, kernel >= 6.4). Absent is fine (null in the evidence);
-// any other failure is reported. The file is the whole log area (LAML bytes); its unused
-// 0xFF tail is sent as is: the log ends at the first record whose PCR index is 0xFFFFFFFF.
-Result<std::optional<Bytes>> read_ccel(Os& os, const ProviderConfig& cfg) {
-  auto data = read_file(os, cfg.ccel_data);
+// An optional input of the event log: absent (ENOENT) is nullopt, any other failure is reported.
+Result<std::optional<Bytes>> read_optional(Os& os, const std::filesystem::path& p,
+                                           std::size_t max_size, std::string_view what) {
+  auto data = read_file(os, p, max_size);
   if (!data && data.error().os_errno == ENOENT) return std::optional<Bytes>{};
-  if (!data) return std::unexpected(std::move(data.error()).with_context("tdx: read CCEL"));
+  if (!data) return std::unexpected(std::move(data.error()).with_context(what));
   return std::optional<Bytes>(std::move(*data));
+}
+
+// cc_eventlog as guest-components sends it (providers/eventlog/cc_eventlog.h): the CCEL (ACPI
+// CCEL data, kernel >= 6.4; the file is the whole log area, LAML bytes, mostly 0xFF padding)
+// trimmed to its records, the agent's AAEL, the end marker. Neither present: null.
+Result<std::optional<Bytes>> read_cc_eventlog(Os& os, const ProviderConfig& cfg) {
+  auto ccel = read_optional(os, cfg.ccel_data, 16u << 20, "tdx: read CCEL");
+  if (!ccel) return std::unexpected(std::move(ccel.error()));
+  auto aael = read_optional(os, cfg.aael_path, eventlog::kMaxAaelSize, "tdx: read AAEL");
+  if (!aael) return std::unexpected(std::move(aael.error()));
+  return with_context(eventlog::assemble_cc_eventlog(*ccel, *aael, HashAlg::Sha384),
+                      "tdx: event log");
 }
 
 class TdxProvider final : public EvidenceProvider {
@@ -42,13 +58,54 @@ class TdxProvider final : public EvidenceProvider {
     }
     auto out = tsm_get_report(os_, cfg_, kTsmProvider, *rd, std::nullopt);
     if (!out) return std::unexpected(std::move(out.error()).with_context("tdx"));
-    auto ccel = read_ccel(os_, cfg_);
-    if (!ccel) return std::unexpected(std::move(ccel.error()));
+    auto log = read_cc_eventlog(os_, cfg_);
+    if (!log) return std::unexpected(std::move(log.error()));
     Evidence ev;
     ev.tee = TeeKind::Tdx;
-    ev.json = tdx::evidence_json(out->outblob, *ccel);
+    ev.json = tdx::evidence_json(out->outblob, *log);
     ev.raw = std::move(out->outblob);
     return ev;
+  }
+
+  // RTMR extend through tsm-mr only: upstream's other path (libtdx_attest's EXTEND_RTMR ioctl)
+  // exists only in Intel's downstream kernels.
+  Result<void> extend(unsigned pcr, ByteView digest) override {
+    auto reg = runtime_register(pcr);
+    if (!reg) return std::unexpected(std::move(reg.error()));
+    return tdx::extend_rtmr(os_, cfg_, reg->log_index - 1, digest);
+  }
+
+  Result<RuntimeRegister> runtime_register(unsigned pcr) const override {
+    if (!tdx::tsm_mr_present(os_, cfg_))
+      return unsupported("cannot extend RTMRs here: the kernel's tsm-mr interface (" +
+                         cfg_.tdx_measurements_dir.string() + ", Linux 6.16+) is absent");
+    return RuntimeRegister{tdx::pcr_to_ccmr(pcr), HashAlg::Sha384};
+  }
+
+  Result<Bytes> read_register(unsigned pcr) override {
+    auto reg = runtime_register(pcr);
+    if (!reg) return std::unexpected(std::move(reg.error()));
+    return tdx::read_rtmr(os_, cfg_, reg->log_index - 1);
+  }
+
+  // MRCONFIGID from tsm-mr, else from a TDREPORT (/dev/tdx_guest), else from a quote: the
+  // same sources guest-components' bind_init_data reads, plus the quote for kernels that have
+  // configfs-tsm but neither of the others.
+  Result<Bytes> initdata_slot() override {
+    if (tdx::tsm_mr_present(os_, cfg_)) return tdx::read_mrconfigid(os_, cfg_);
+    const std::array<std::uint8_t, 64> zero{};
+    if (os_.exists(cfg_.tdx_guest_device)) {
+      auto raw = tdx::get_tdreport(os_, cfg_, zero);
+      if (!raw) return std::unexpected(std::move(raw.error()));
+      auto report = tdx::parse_tdreport(*raw);
+      if (!report) return std::unexpected(std::move(report.error()).with_context("tdx"));
+      return Bytes(report->mr_config_id.begin(), report->mr_config_id.end());
+    }
+    auto ev = get_evidence(zero);
+    if (!ev) return std::unexpected(std::move(ev.error()));
+    auto quote = tdx::parse_quote(ev->raw);
+    if (!quote) return std::unexpected(std::move(quote.error()).with_context("tdx"));
+    return Bytes(quote->body.mr_config_id.begin(), quote->body.mr_config_id.end());
   }
 
  private:

@@ -28,9 +28,10 @@ namespace tdx {
 // TDX_CMD_GET_REPORT0 on cfg.tdx_guest_device. NotFound if the device is missing.
 [[nodiscard]] Result<Bytes> get_tdreport(Os& os, const ProviderConfig& cfg, ByteView report_data);
 
-// Trustee's TdxEvidence JSON: {"cc_eventlog": <base64 CCEL or null>, "quote": <base64>}
-// (standard alphabet, padded).
-nlohmann::json evidence_json(ByteView quote, const std::optional<Bytes>& ccel);
+// Trustee's TdxEvidence JSON: {"cc_eventlog": <base64 event log or null>, "quote": <base64>}
+// (standard alphabet, padded). The log is the trimmed CCEL + AAEL + end marker
+// (providers/eventlog/cc_eventlog.h).
+nlohmann::json evidence_json(ByteView quote, const std::optional<Bytes>& cc_eventlog);
 
 }  // namespace tdx
 }  // namespace attest

@@ -6,6 +6,7 @@
 #include "providers/tpm/esys.h"
 #include "providers/tpm/pcr.h"
 #include "providers/tpm/quote.h"
+#include "providers/tpm/runtime_pcr.h"
 
 namespace attest::tpm {
 namespace {
@@ -58,6 +59,8 @@ Result<Evidence> TpmProvider::get_evidence(ByteView report_data) {
                {"message", base64_encode(q->quote.message)},
                {"pcrs", std::move(pcrs)}}}};
   ev.raw = std::move(q->quote.message);
+  if (auto a = attach_aael(os_, cfg_, ev.json); !a)
+    return std::unexpected(std::move(a.error()).with_context("tpm"));
 
   // The firmware event log lets a verifier explain the PCRs, but a quote without it is still
   // valid evidence: securityfs may be unmounted or root-only, and a vTPM may have no log.
@@ -71,11 +74,18 @@ Result<Evidence> TpmProvider::get_evidence(ByteView report_data) {
   return ev;
 }
 
-Result<void> TpmProvider::extend(unsigned index, ByteView digest) {
+Result<void> TpmProvider::extend(unsigned pcr, ByteView digest) {
+  ATTEST_TRY(sha256_pcr_register(pcr));
   auto esys = Esys::open(cfg_.tcti);
   if (!esys) return std::unexpected(std::move(esys.error()));
-  return pcr_extend(*esys, index, digest);
+  return pcr_extend(*esys, pcr, digest);
 }
+
+Result<RuntimeRegister> TpmProvider::runtime_register(unsigned pcr) const {
+  return sha256_pcr_register(pcr);
+}
+
+Result<Bytes> TpmProvider::read_register(unsigned pcr) { return read_sha256_pcr(cfg_.tcti, pcr); }
 
 ProviderInfo tpm_provider_info() {
   return {TeeKind::Tpm,

@@ -18,6 +18,7 @@ namespace attest::tpm {
 //                  "pcrs": ["<hex SHA-256 PCR0>", ..., "<hex PCR23>"]}}
 // Trustee accepts only RSASSA signatures there, so use an RSA AK for Trustee; an ECC AK's quote
 // is still produced (ECDSA) for other verifiers.
+// With the agent's runtime-measurement log present, also "aa_eventlog" (tpm/runtime_pcr.h).
 // Evidence::raw = the TPMS_ATTEST bytes; Evidence::aux = the TCG event log (empty when absent).
 class TpmProvider final : public EvidenceProvider {
  public:
@@ -25,8 +26,10 @@ class TpmProvider final : public EvidenceProvider {
 
   TeeKind kind() const override { return TeeKind::Tpm; }
   [[nodiscard]] Result<Evidence> get_evidence(ByteView report_data) override;
-  // SHA-256 PCR extend: PCR[index] := SHA-256(PCR[index] || digest); digest is 32 bytes.
-  [[nodiscard]] Result<void> extend(unsigned index, ByteView digest) override;
+  // SHA-256 PCR extend: PCR[pcr] := SHA-256(PCR[pcr] || digest); digest is 32 bytes.
+  [[nodiscard]] Result<void> extend(unsigned pcr, ByteView digest) override;
+  [[nodiscard]] Result<RuntimeRegister> runtime_register(unsigned pcr) const override;
+  [[nodiscard]] Result<Bytes> read_register(unsigned pcr) override;
 
   // Why the last get_evidence carried no event log (the log is optional; reading it is not
   // allowed to fail the evidence), or nullopt when it had one.

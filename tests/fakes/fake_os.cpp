@@ -28,12 +28,17 @@ Result<std::size_t> Node::read(OpenFile& f, std::span<std::uint8_t> out) {
 
 Result<std::size_t> PlainFile::write(OpenFile& f, std::span<const std::uint8_t> in) {
   if (!writable_) return os_error(EACCES, "write");
+  if ((f.flags & O_APPEND) != 0) {
+    data_.insert(data_.end(), in.begin(), in.end());
+    return in.size();
+  }
   f.pending.insert(f.pending.end(), in.begin(), in.end());
   return in.size();
 }
 
 Result<void> PlainFile::close(OpenFile& f) {
-  if (writable_ && (f.flags & O_ACCMODE) != O_RDONLY) data_ = f.pending;
+  if (writable_ && (f.flags & O_ACCMODE) != O_RDONLY && (f.flags & O_APPEND) == 0)
+    data_ = f.pending;
   return {};
 }
 
@@ -62,6 +67,7 @@ void FakeOs::add_node(const std::filesystem::path& p, std::shared_ptr<Node> node
 
 void FakeOs::remove(const std::filesystem::path& p) {
   nodes_.erase(p);
+  modes_.erase(p);
   dirs_.erase(p);
 }
 
@@ -95,6 +101,17 @@ Result<Fd> FakeOs::open(const std::filesystem::path& p, int flags) {
   return Fd(this, h);
 }
 
+Result<Fd> FakeOs::create(const std::filesystem::path& p, int flags, mode_t mode) {
+  log_.push_back("create " + p.string());
+  if ((flags & O_CREAT) == 0) return os_error(EINVAL, "create " + p.string());
+  if (!nodes_.contains(p)) {
+    if (!dirs_.contains(p.parent_path())) return os_error(ENOENT, "create " + p.string());
+    nodes_.emplace(p, std::make_shared<PlainFile>(Bytes{}, true));
+    modes_[p] = mode;
+  }
+  return open(p, flags & ~O_CREAT);
+}
+
 Result<std::size_t> FakeOs::read(const Fd& fd, std::span<std::uint8_t> out) {
   Handle* h = handle_of(fd);
   if (h == nullptr) return os_error(EBADF, "read");
@@ -116,6 +133,13 @@ Result<void> FakeOs::close(Fd fd) {
   Handle h = std::move(it->second);
   open_.erase(it);
   return h.node->close(h.file);
+}
+
+Result<void> FakeOs::fsync(const Fd& fd) {
+  Handle* h = handle_of(fd);
+  if (h == nullptr) return os_error(EBADF, "fsync");
+  log_.push_back("fsync " + h->file.path.string());
+  return {};
 }
 
 void FakeOs::close_quietly(int handle) noexcept {

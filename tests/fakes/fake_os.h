@@ -53,7 +53,8 @@ class Node {
   virtual Result<Bytes> content() { return Bytes{}; }
 };
 
-// A plain file with fixed bytes (optionally writable: writes replace the content at close).
+// A plain file with fixed bytes (optionally writable: writes replace the content at close, or
+// with O_APPEND are appended at once, as the kernel appends each write at the end).
 class PlainFile : public Node {
  public:
   explicit PlainFile(Bytes data, bool writable = false)
@@ -88,6 +89,11 @@ class FakeOs : public Os {
   void set_dir_hooks(const std::filesystem::path& dir, DirHooks hooks);
   std::shared_ptr<Node> node(const std::filesystem::path& p) const;
   bool is_dir(const std::filesystem::path& p) const { return dirs_.contains(p); }
+  // The mode create() gave a file it made; nullopt for any other path.
+  std::optional<mode_t> created_mode(const std::filesystem::path& p) const {
+    auto it = modes_.find(p);
+    return it == modes_.end() ? std::nullopt : std::optional<mode_t>(it->second);
+  }
 
   // --- observation ---
   int open_handles() const { return static_cast<int>(open_.size()); }
@@ -95,9 +101,14 @@ class FakeOs : public Os {
 
   // --- Os ---
   Result<Fd> open(const std::filesystem::path& p, int flags) override;
+  // O_CREAT on a missing path whose directory exists creates an empty writable PlainFile with
+  // `mode` (see created_mode()); otherwise as open().
+  Result<Fd> create(const std::filesystem::path& p, int flags, mode_t mode) override;
   Result<std::size_t> read(const Fd& fd, std::span<std::uint8_t> out) override;
   Result<std::size_t> write(const Fd& fd, std::span<const std::uint8_t> in) override;
   Result<void> close(Fd fd) override;
+  // Logged as "fsync <path>"; EBADF for a handle that is not open.
+  Result<void> fsync(const Fd& fd) override;
   Result<int> ioctl(const Fd& fd, unsigned long request, void* arg) override;
   Result<void> mkdir(const std::filesystem::path& p) override;
   Result<void> rmdir(const std::filesystem::path& p) override;
@@ -117,6 +128,7 @@ class FakeOs : public Os {
 
   std::set<std::filesystem::path> dirs_;
   std::map<std::filesystem::path, std::shared_ptr<Node>> nodes_;
+  std::map<std::filesystem::path, mode_t> modes_;  // of files made by create()
   std::map<std::filesystem::path, DirHooks> hooks_;
   std::map<int, Handle> open_;
   int next_handle_ = 3;

@@ -78,6 +78,7 @@ tsm_report_dir = "/tmp/tsm"
 tpm_eventlog = "/tmp/eventlog"
 ccel_path = "/tmp/ccel"
 snp_vmpl = 2
+aael_path = "/run/x/./aael"
 
 [agent]
 socket_path = "/run/x.sock"
@@ -91,6 +92,7 @@ secrets_dir = "/run/x"
   EXPECT_EQ(c->evidence.tpm_eventlog, std::filesystem::path("/tmp/eventlog"));
   EXPECT_EQ(c->evidence.ccel_path, std::filesystem::path("/tmp/ccel"));
   EXPECT_EQ(c->evidence.snp_vmpl, 2u);
+  EXPECT_EQ(c->evidence.aael_path, std::filesystem::path("/run/x/aael"));  // normalized
   EXPECT_EQ(c->agent.socket_path, "/run/x.sock");
   EXPECT_EQ(c->agent.secrets_dir, "/run/x");
 
@@ -102,7 +104,25 @@ secrets_dir = "/run/x"
   EXPECT_EQ(p.tpm_eventlog, "/tmp/eventlog");
   EXPECT_EQ(p.ccel_data, "/tmp/ccel");
   EXPECT_EQ(p.snp_vmpl, 2u);
+  EXPECT_EQ(p.aael_path, "/run/x/aael");
   EXPECT_EQ(p.tpm_device, ProviderConfig{}.tpm_device);  // not in the file: untouched
+}
+
+TEST(ParseConfig, AaelPathMustBeAnAbsoluteFileName) {
+  for (const char* bad : {"aael_path = \"run/eventlog\"", "aael_path = \"/run/attest-agent/\"",
+                          "aael_path = \"/\"", "aael_path = \"/run/..\"", "aael_path = 3"}) {
+    auto c = parse(std::string("[evidence]\n") + bad + "\n");
+    ASSERT_FALSE(c) << bad;
+    EXPECT_EQ(c.error().code, Code::InvalidArgument) << bad;
+    EXPECT_NE(c.error().message.find("aael_path"), std::string::npos) << c.error().message;
+  }
+  auto relative = parse("[evidence]\naael_path = \"eventlog\"\n");
+  ASSERT_FALSE(relative);
+  EXPECT_NE(relative.error().message.find("must be absolute"), std::string::npos)
+      << relative.error().message;
+  auto dir = parse("[evidence]\naael_path = \"/run/attest-agent/\"\n");
+  ASSERT_FALSE(dir);
+  EXPECT_NE(dir.error().message.find("must name a file"), std::string::npos) << dir.error().message;
 }
 
 TEST(ParseConfig, ApplyingAnEmptySectionChangesNothing) {

@@ -30,6 +30,7 @@ TEST(AgentSection, DefaultsWhenAbsent) {
   EXPECT_FALSE(c->agent.socket_group);  // the listener picks "attest" or its own at bind
   EXPECT_EQ(c->agent.log_level, "info");
   EXPECT_EQ(c->agent.refresh_seconds, 0u);
+  EXPECT_EQ(c->agent.measurement_pcr, 17u);
   EXPECT_FALSE(c->agent.rest_listen);
   EXPECT_EQ(c->agent.credential_socket, "/run/attest-agent/credentials.sock");
   EXPECT_TRUE(c->access.empty());
@@ -62,6 +63,7 @@ log_level = "debug"
 refresh_seconds = 120
 rest_listen = "127.0.0.1:8006"
 credential_socket = "/run/a/creds.sock"
+measurement_pcr = 23
 )");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->agent.socket_path, "/run/a/agent.sock");
@@ -72,6 +74,7 @@ credential_socket = "/run/a/creds.sock"
   EXPECT_EQ(c->agent.refresh_seconds, 120u);
   EXPECT_EQ(c->agent.rest_listen, "127.0.0.1:8006");
   EXPECT_EQ(c->agent.credential_socket, "/run/a/creds.sock");
+  EXPECT_EQ(c->agent.measurement_pcr, 23u);
 }
 
 TEST(AgentSection, GroupsByNumberInEitherSpelling) {
@@ -117,12 +120,14 @@ TEST(AgentSection, BadValuesNameKeyAndLine) {
   EXPECT_EQ(error_of("[agent]\nrest_listen = \"127.0.0.1\"\n"),
             "test.toml:2: [agent] rest_listen '127.0.0.1' needs a port: \"127.0.0.1:8006\" or "
             "\"[::1]:8006\"");
+  EXPECT_EQ(error_of("[agent]\nmeasurement_pcr = 24\n"),
+            "test.toml:2: [agent] measurement_pcr is 24, outside 0..23");
   EXPECT_EQ(error_of("[agent]\ncredential_socket = \"creds.sock\"\n"),
             "test.toml:2: [agent] credential_socket must be absolute");
   EXPECT_EQ(error_of("[agent]\nsocket_mod = \"0660\"\n"),
             "test.toml:2: unknown key 'socket_mod' in [agent] (known: socket_path, socket_mode, "
             "socket_group, secrets_dir, log_level, refresh_seconds, rest_listen, "
-            "credential_socket)");
+            "credential_socket, measurement_pcr)");
 }
 
 TEST(Access, ReadsRulesInOrderAndResolvesNames) {

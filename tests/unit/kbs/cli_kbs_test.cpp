@@ -8,6 +8,7 @@
 #include "cli/exit_codes.h"
 #include "tests/fakes/cli_in_process.h"
 #include "tests/fakes/fake_os.h"
+#include "tests/unit/kbs/canned_server.h"
 
 namespace attest::cli {
 namespace {
@@ -102,6 +103,47 @@ TEST(KbsCommands, MissingOptionFilesAreUsageErrors) {
                "--token-key", "/nonexistent/key.pem", "kbs:///a/b/c"});
   EXPECT_EQ(token.code, kExitUsage);
   EXPECT_TRUE(token.err.starts_with("attest-cli: --token-file: ")) << token.err;
+}
+
+// Issue 9 item 3: Trustee's tpm and Azure verifiers check PCR8 = SHA-256(0^32 || digest) with a
+// 32-byte digest, so other init-data algorithms are refused here, before any KBS request.
+TEST(KbsCommands, NonSha256InitDataOnTpmIsRefusedBeforeAnyKbsTraffic) {
+  http::testing::CannedServer kbs({});
+  const std::string url = "http://127.0.0.1:" + std::to_string(kbs.port());
+  for (const std::string tee : {"tpm", "az-snp-vtpm", "az-tdx-vtpm"}) {
+    for (const std::string alg : {"sha384", "sha512"}) {
+      testing::FakeOs os;
+      const std::string toml = "version = \"0.1.0\"\nalgorithm = \"" + alg + "\"\n[data]\n";
+      os.add_file("/etc/init.toml", Bytes(toml.begin(), toml.end()));
+      std::ostringstream out;
+      std::ostringstream err;
+      Context ctx{os, out, err, {}};
+      const int code = run({"attest-cli", "get-resource", "--tee", tee, "--url", url,
+                            "--insecure-http", "--initdata", "/etc/init.toml", "kbs:///a/b/c"},
+                           ctx);
+      EXPECT_EQ(code, kExitUsage) << tee << " " << alg;
+      EXPECT_EQ(err.str(), "attest-cli: init-data algorithm " + alg + " cannot be verified on " +
+                               tee +
+                               ": Trustee checks PCR8 = SHA-256(0^32 || digest) with a 32-byte "
+                               "digest; use algorithm = \"sha256\"\n");
+      EXPECT_EQ(out.str(), "");
+    }
+  }
+  EXPECT_EQ(kbs.connections(), 0);
+}
+
+TEST(KbsCommands, MalformedInitDataIsAUsageError) {
+  testing::FakeOs os;
+  const std::string toml = "version = \"0.1.0\"\n[data]\n";
+  os.add_file("/etc/init.toml", Bytes(toml.begin(), toml.end()));
+  std::ostringstream out;
+  std::ostringstream err;
+  Context ctx{os, out, err, {}};
+  const int code = run({"attest-cli", "attest", "--tee", "sample", "--url", "https://127.0.0.1:1",
+                        "--initdata", "/etc/init.toml"},
+                       ctx);
+  EXPECT_EQ(code, kExitUsage);
+  EXPECT_EQ(err.str(), "attest-cli: init-data: `algorithm` is missing or not a string\n");
 }
 
 TEST(KbsCommands, HelpShowsTheExitCodes) {

@@ -105,13 +105,14 @@ TEST_F(RcarClientTest, HandshakeSendsTheProtocolMessages) {
 
 TEST_F(RcarClientTest, InitDataAndRsaKey) {
   auto o = options();
-  o.initdata_toml = "version = \"0.1.0\"\nalgorithm = \"sha384\"\n";
+  o.initdata_toml = "version = \"0.1.0\"\nalgorithm = \"sha384\"\n[data]\n";
   o.key_alg = crypto::KeyAlg::RsaOaep256;
   KbsClient client(http, provider, o);
   ASSERT_TRUE(client.attest());
   const json body = json::parse(requests_to("/attest").at(0).body);
   EXPECT_EQ(body.at("init-data"),
-            (json{{"format", "toml"}, {"body", "version = \"0.1.0\"\nalgorithm = \"sha384\"\n"}}));
+            (json{{"format", "toml"},
+                  {"body", "version = \"0.1.0\"\nalgorithm = \"sha384\"\n[data]\n"}}));
   EXPECT_EQ(body.at("runtime-data").at("tee-pubkey").at("alg"), "RSA-OAEP-256");
 }
 

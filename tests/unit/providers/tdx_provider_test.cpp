@@ -8,6 +8,7 @@
 #include "tests/fakes/fake_evidence.h"
 #include "tests/fakes/fake_guest_devices.h"
 #include "tests/fakes/fake_tsm.h"
+#include "tests/fakes/fixture_data.h"
 #include "tests/fakes/test_keys.h"
 
 namespace attest {
@@ -91,17 +92,31 @@ TEST_F(TdxProviderTest, QuoteQeReportBindsTheAttestationKeyAndVerifiesWithThePck
   EXPECT_EQ(pem, testing::fake_tee_keys().pck_pem);
 }
 
-TEST_F(TdxProviderTest, EvidenceJsonHasQuoteAndCcEventlog) {
+TEST_F(TdxProviderTest, EvidenceJsonHasQuoteAndTheCcelTrimmedToItsRecords) {
   FakeTsm tsm(os_, TsmProvider::TdxGuest);
-  Bytes ccel = {0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00};
-  ccel.resize(64, 0xFF);  // the unused tail, kept as is
-  os_.add_file(cfg_.ccel_data, ccel);
+  // The real 64 KiB OVMF log area: 2120 bytes of records, then the unused 0xFF tail, which is
+  // not sent (issue 9: a 1 MiB area would be 1.4 MB of base64 against Trustee's 2 MiB limit).
+  const Bytes area = testing::fixture_bytes("ccel/ccel_ovmf.bin");
+  os_.add_file(cfg_.ccel_data, area);
   auto ev = get_evidence(kReportData);
   ASSERT_TRUE(ev) << ev.error().message;
   ASSERT_TRUE(ev->json.is_object());
   EXPECT_EQ(ev->json.size(), 2u);
   EXPECT_EQ(ev->json.at("quote"), base64_encode(ev->raw));
-  EXPECT_EQ(ev->json.at("cc_eventlog"), base64_encode(ccel));
+  Bytes want(area.begin(), area.begin() + 2120);
+  want.insert(want.end(), 8, 0xFF);  // the end marker upstream appends
+  EXPECT_EQ(ev->json.at("cc_eventlog"), base64_encode(want));
+}
+
+TEST_F(TdxProviderTest, MalformedCcelFailsTheEvidence) {
+  FakeTsm tsm(os_, TsmProvider::TdxGuest);
+  Bytes ccel = {0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00};  // a header cut short
+  ccel.resize(64, 0xFF);
+  os_.add_file(cfg_.ccel_data, ccel);
+  auto ev = get_evidence(kReportData);
+  ASSERT_FALSE(ev);
+  EXPECT_EQ(ev.error().code, Code::Corrupt);
+  EXPECT_TRUE(ev.error().message.starts_with("tdx: event log: CCEL: ")) << ev.error().message;
 }
 
 TEST_F(TdxProviderTest, NoCcelGivesNullEventlog) {
