@@ -10,5 +10,14 @@ ATTEST_FUZZ_TARGET(resource_uri) {
   // What we accept we can print, and what we print reads back as the same address.
   auto again = kbs::parse_resource_uri(uri->to_string());
   ATTEST_FUZZ_CHECK(again.has_value() && *again == *uri);
-  ATTEST_FUZZ_CHECK(uri->request_path().starts_with("/kbs/v0/resource/" + uri->path()));
+  // The GET goes to the URI's plugin: /kbs/v0/resource/<repo/type/tag> for kbs://, and
+  // /kbs/v0/<plugin>/<segments> for kbs+<plugin>:// (whose path() is "<plugin>:seg/...").
+  std::string expected = "/kbs/v0/" + uri->plugin + "/";
+  if (uri->is_resource_plugin()) {
+    expected += uri->path();
+  } else {
+    for (std::size_t i = 0; i < uri->plugin_path.size(); ++i)
+      expected += (i == 0 ? "" : "/") + uri->plugin_path[i];
+  }
+  ATTEST_FUZZ_CHECK(uri->request_path().starts_with(expected));
 }
