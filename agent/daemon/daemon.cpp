@@ -41,6 +41,7 @@ sigset_t lifecycle_signals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
   return set;
 }
 
@@ -185,6 +186,10 @@ int run(const DaemonFlags& flags) {
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
       reload(flags, s, **api, credentials.get(), os);
+      continue;
+    }
+    if (sig == SIGUSR1) {
+      loop.refresh_now();
       continue;
     }
     break;

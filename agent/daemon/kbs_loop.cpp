@@ -44,8 +44,18 @@ Result<std::chrono::seconds> KbsLoop::cycle() {
 
 bool KbsLoop::wait(std::chrono::milliseconds delay) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, delay, [this] { return stopping_; });
+  cv_.wait_for(lock, delay, [this] { return stopping_ || wake_; });
+  if (wake_ && !stopping_) log::notice("refreshing now, as asked (SIGUSR1)");
+  wake_ = false;
   return !stopping_;
+}
+
+void KbsLoop::refresh_now() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
 }
 
 void KbsLoop::stop() {

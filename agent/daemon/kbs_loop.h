@@ -44,6 +44,11 @@ class KbsLoop {
   void run();
   // Wakes the loop and makes run() return (a cycle in progress finishes its current request).
   void stop();
+  // Cuts the current wait short: the next cycle (start-up or refresh) runs now rather than at
+  // the policy's time (SIGUSR1: an operator who has fixed the KBS need not wait out a backoff).
+  // A request made while a cycle runs makes one more cycle follow at once (the running one may
+  // have started before the KBS was fixed); several requests in between make one. Thread-safe.
+  void refresh_now();
   // Runs one cycle now (tests): start-up cycle until the first success, refresh cycles after.
   [[nodiscard]] Result<std::chrono::seconds> cycle();
 
@@ -63,6 +68,7 @@ class KbsLoop {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_
+  bool wake_ = false;      // guarded by mu_: refresh_now() was called since the last wait
 };
 
 }  // namespace attest::daemon

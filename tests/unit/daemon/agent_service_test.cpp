@@ -287,6 +287,32 @@ TEST_F(ServiceKbs, TheLoopBecomesReadyOnlyOnceTheKbsAnswersAndTheFilesAreInPlace
   EXPECT_EQ(testing::file_mode(file), 0400u);
 }
 
+TEST_F(ServiceKbs, RefreshNowCutsABackoffShortAndAStopStillEndsTheLoop) {
+  Stack s(kbs_->url());
+  TempDir dir;
+  const auto file = dir / "a.key";
+  // The first /auth is told to come back in an hour: without refresh_now() the loop would wait
+  // at least max_retry_after (10 min) before its second attempt.
+  ASSERT_TRUE(kbs_->set_faults({"http-429-retry-after=3600@auth*1"}));
+  RefreshPolicy policy({}, attest::testing::real_clock());
+  KbsLoop loop(s.os, s.service, s.store, s.http, policy,
+               {{uri("kbs:///default/key/a"), {file, 0400, std::nullopt, std::nullopt}}}, {});
+  std::thread t([&] { loop.run(); });
+  for (int i = 0; i < 500 && s.service.health().reason == "starting"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto refused = s.service.health();
+  EXPECT_FALSE(refused.ready);
+  ASSERT_NE(refused.reason.find("429"), std::string::npos) << refused.reason;
+  loop.refresh_now();
+  for (int i = 0; i < 500 && !s.service.health().ready; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(s.service.health().ready) << s.service.health().reason;
+  EXPECT_EQ(testing::read_text_file(file), std::string(kSecretA.begin(), kSecretA.end()));
+  EXPECT_EQ(requests("auth"), 2);  // the refused one and the one refresh_now() started
+  loop.stop();                     // ends the wait for the next (token-lifetime) refresh
+  t.join();
+}
+
 TEST_F(ServiceKbs, ARefreshCycleReplacesTheCachedValueAndRewritesTheFile) {
   Stack s(kbs_->url());
   TempDir dir;
