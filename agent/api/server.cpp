@@ -29,6 +29,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Rules = std::shared_ptr<const std::vector<config::AccessRule>>;
 
+// Per-connection memory for the request line, headers and response headers (a body is read
+// into our own buffer in chunks, a response body is sent from ours). MHD zeroes the whole pool
+// between requests on a keep-alive connection: with its default 32 KiB that memset was 22 % of
+// the agent's time serving cached secrets. 8 KiB still holds a kMaxPathBytes URL with headers.
+constexpr std::size_t kConnectionMemory = 8u << 10;
+
 // SO_PEERGROUPS reports at most NGROUPS_MAX (65536) groups; start small, grow once.
 constexpr std::size_t kInitialGroups = 64;
 constexpr std::size_t kMaxGroups = 65536;
@@ -500,7 +506,8 @@ Result<std::unique_ptr<Server>> Server::start(Service& service, ServerOptions op
         static_cast<MHD_socket>(l->fd), MHD_OPTION_CONNECTION_LIMIT, options.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_NOTIFY_CONNECTION, &on_connection,
         l.get(), MHD_OPTION_NOTIFY_COMPLETED, &on_completed, l.get(), MHD_OPTION_EXTERNAL_LOGGER,
-        &on_mhd_log, nullptr, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+        &on_mhd_log, nullptr, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        kConnectionMemory, MHD_OPTION_END);
     // From here on the fd is MHD's: a failing MHD_start_daemon closes a provided listen
     // socket itself (Karlson2k/libmicrohttpd src/microhttpd/daemon.c, free_and_fail, at
     // c372caeb), so closing it again here could close someone else's new fd.
