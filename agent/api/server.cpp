@@ -553,6 +553,11 @@ void Server::stop() {
     }
     s.suspended.clear();
   }
+  {
+    // Let the event loops send those 503s (a second at most) before MHD closes everything.
+    std::unique_lock lock(s.flight_mu);
+    s.flight_cv.wait_for(lock, std::chrono::seconds(1), [&] { return s.in_flight == 0; });
+  }
   for (auto& l : s.listeners) MHD_stop_daemon(l->daemon);
   s.workers.stop();  // the calls still running finish (the Service outlives the server)
   // MHD leaves a quiesced listener to us; close it only after the daemon's threads are gone.

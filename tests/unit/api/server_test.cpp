@@ -405,5 +405,47 @@ TEST_F(ServerTest, ReleasesAreLoggedOncePerConnectionWithACountAtClose) {
     EXPECT_EQ(after.find(value), std::string::npos) << "secret of " << path << " in the log";
 }
 
+// A call still with a worker when stop()'s grace period ends: its caller gets a 503 (never a
+// partial answer), MHD stops without a suspended connection, and the worker's late answer is
+// dropped instead of touching a freed request. stop() returns once that worker is done.
+TEST(ServerStop, ACallStillWithAWorkerAfterTheGracePeriodGets503) {
+  FakeService service;
+  testing::TempDir dir;
+  const auto socket_path = dir.path() / "agent.sock";
+  const int fd = testing::listen_unix(socket_path);
+  ASSERT_GE(fd, 0);
+  ServerOptions o;
+  o.listeners = {{fd, false}};
+  o.connection_timeout = std::chrono::milliseconds(100);
+  auto s = Server::start(service, std::move(o));
+  ASSERT_TRUE(s) << s.error().message;
+  service.close_gate();
+  testing::CurlAnswer answer;
+  std::atomic<bool> answered{false};
+  std::thread client([&] {
+    answer = curl_unix(socket_path, "/v1/resource/default/key/disk");
+    answered = true;
+  });
+  for (int i = 0; i < 1000 && service.waiting() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(service.waiting(), 1);
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    (*s)->stop();
+    stopped = true;
+  });
+  for (int i = 0; i < 1000 && !answered; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(answered);  // answered while the Service call is still held
+  EXPECT_FALSE(stopped);  // stop() waits for the worker (the Service outlives the server)
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_EQ(answer.body.find(service.resources["default/key/disk"]), std::string::npos);
+  service.open_gate();
+  client.join();
+  stopper.join();
+  EXPECT_TRUE(stopped);
+  EXPECT_EQ(service.resource_calls, 1);
+}
+
 }  // namespace
 }  // namespace attest::api
