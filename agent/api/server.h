@@ -8,15 +8,17 @@
 // [[access]] rules with loopback = true). Each request goes through routes.h's Router: access
 // is checked from the request line before any body is read.
 //
-// Threads: one epoll event loop per listener (MHD_USE_EPOLL, internal thread) serves every
-// connection. What is ready without blocking is answered on the loop: refusals and errors, a
-// cached resource (the cache's own shared buffer, handed to MHD without a copy and kept alive
-// until MHD has sent it), info, healthz and metrics. A call that may block (a resource not
-// cached yet waits for a KBS handshake of seconds; a token; evidence; a measurement) suspends
-// its connection (MHD_suspend_connection) and runs on a worker (worker_pool.h: an idle worker,
-// else a new thread), which resumes the connection with the answer. So a slow call holds up
-// only its own caller, and an idle agent has no worker threads. max_connections bounds the
-// connections (and so the workers). Keep-alive is on (HTTP/1.1).
+// Threads: two epoll event loops per listener (MHD_USE_EPOLL with a thread pool of 2; each
+// loop accepts and serves its own connections). What is ready without blocking is answered on the
+// loop: refusals and errors, a cached resource (the cache's own shared buffer, handed to MHD
+// without a copy and kept alive until MHD has sent it), info, healthz and metrics. A call that may
+// block (a resource not cached yet waits for a KBS handshake of seconds; a token; evidence; a
+// measurement) suspends its connection (MHD_suspend_connection) and runs on a worker
+// (worker_pool.h: an idle worker, else a new thread), which resumes the connection with the answer.
+// So a slow call holds up only its own caller, and an idle agent has no worker threads.
+// max_connections bounds the connections (and so the workers); MHD splits it between the two loops,
+// so a listener may refuse a connection when one loop holds its half while the other has room.
+// Keep-alive is on (HTTP/1.1).
 //
 // Audit log, at info level, never a value: the first release of each thing (a resource, a
 // token) on a connection is logged when it is sent, with the caller's uid, gid, pid,
@@ -47,7 +49,7 @@ struct Listener {
 struct ServerOptions {
   std::vector<Listener> listeners;
   std::vector<config::AccessRule> rules;
-  unsigned max_connections = 256;                       // per listener
+  unsigned max_connections = 256;                       // per listener (half per event loop)
   std::chrono::milliseconds connection_timeout{30000};  // idle keep-alive connections
 };
 
