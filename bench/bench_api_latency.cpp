@@ -1,5 +1,5 @@
 // Socket API latency: 32 concurrent keep-alive clients fetching a cached resource through the
-// real api::Server (libmicrohttpd, one epoll event loop) on a Unix socket. Prints client-side
+// real api::Server (libmicrohttpd, two epoll event loops) on a Unix socket. Prints client-side
 // latency percentiles per request and the throughput.
 //
 //   cmake --build build --target bench_api_latency && build/bench/bench_api_latency [clients]
