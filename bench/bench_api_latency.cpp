@@ -1,5 +1,5 @@
 // Socket API latency: 32 concurrent keep-alive clients fetching a cached resource through the
-// real api::Server (libmicrohttpd, thread per connection) on a Unix socket. Prints client-side
+// real api::Server (libmicrohttpd, two epoll event loops) on a Unix socket. Prints client-side
 // latency percentiles per request and the throughput.
 //
 //   cmake --build build --target bench_api_latency && build/bench/bench_api_latency [clients]
@@ -31,9 +31,8 @@ using namespace attest;
 // A Service whose resource is always cached: what the API layer costs, without the KBS.
 class CachedService final : public api::Service {
  public:
-  Result<SecureBuffer> resource(const kbs::ResourceUri&) override {
-    return SecureBuffer::copy_of(as_bytes(value));
-  }
+  Result<api::SecretRef> resource(const kbs::ResourceUri&) override { return secret; }
+  api::SecretRef cached_resource(const kbs::ResourceUri&) override { return secret; }
   Result<api::TokenReply> token() override { return fail(Code::Unsupported, "bench"); }
   Result<std::string> evidence(ByteView) override { return fail(Code::Unsupported, "bench"); }
   Result<void> extend_measurement(const api::MeasurementRequest&) override {
@@ -43,6 +42,8 @@ class CachedService final : public api::Service {
   api::Health health() override { return {true, ""}; }
   void append_metrics(std::string&) override {}
   std::string value = std::string(32, 'k');  // a 256-bit key
+  api::SecretRef secret =
+      std::make_shared<const SecureBuffer>(std::move(*SecureBuffer::copy_of(as_bytes(value))));
 };
 
 size_t sink(char* data, size_t size, size_t n, void* out) {

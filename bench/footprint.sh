@@ -59,6 +59,10 @@ sleep 2
 idle=$(rss_kib "$agent_pid")
 idle_uss=$(uss_kib "$agent_pid")
 idle_pss=$(pss_kib "$agent_pid")
+# Where the idle RSS is: resident KiB per mapped file (anonymous memory: heap, stacks).
+echo "idle RSS by mapping (KiB, top 12):"
+awk '/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anon]" } /^Rss:/ { rss[name] += $2 }
+  END { for (n in rss) printf "  %6d %s\n", rss[n], n }' "/proc/$agent_pid/smaps" | sort -rn | head -12
 lg=("$load_gen" --socket "$bench_work/agent/run/agent.sock" --path /v1/resource/default/bench/key
   --clients 32 --requests "$requests" --expect "$bench_work/secret.bin")
 "${lg[@]}" >"$bench_work/lg1.txt"

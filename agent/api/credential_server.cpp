@@ -126,18 +126,18 @@ void serve_connection(const std::shared_ptr<State>& state, UniqueFd conn, Creden
                       std::string resource) {
   {
     auto uri = kbs::parse_resource_uri(resource);  // valid: compile() kept only those
-    Result<SecureBuffer> secret =
+    Result<SecretRef> secret =
         uri ? state->service.resource(*uri) : std::unexpected(std::move(uri.error()));
     if (!secret) {
       log::warning(describe(peer) + ": " + resource + ": " + secret.error().message);
-    } else if (secret->size() > kCredentialSizeMax) {
+    } else if ((*secret)->size() > kCredentialSizeMax) {
       log::warning(describe(peer) + ": " + resource + " is larger than systemd's 1 MiB limit");
-    } else if (auto sent = queue_whole(conn.get(), secret->bytes()); !sent) {
+    } else if (auto sent = queue_whole(conn.get(), (*secret)->bytes()); !sent) {
       log::warning(describe(peer) + ": " + resource + " not delivered: " + sent.error().message);
     } else {
       log::info(describe(peer) + ": delivered " + resource);
     }
-  }  // the secret is wiped here, before the server can report itself idle
+  }  // our reference is dropped here (the cache's copy is wiped when the cache lets go)
   { UniqueFd closed = std::move(conn); }
   std::lock_guard lock(state->mu);
   if (--state->in_flight == 0) state->idle.notify_all();

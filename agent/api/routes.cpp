@@ -98,7 +98,7 @@ Response json_response(const nlohmann::json& j, Route route) {
   return r;
 }
 
-Response secret_response(SecureBuffer bytes, std::string_view content_type, Route route,
+Response secret_response(SecretRef bytes, std::string_view content_type, Route route,
                          std::string release) {
   Response r;
   r.route = route;
@@ -167,14 +167,29 @@ Response invalid(std::string message, Route route) {
   return error_response(400, Code::InvalidArgument, message, route);
 }
 
-Response resource(Service& service, const RouteEntry& e, const Request& req) {
+Response resource_released(SecretRef secret, const RouteEntry& e, const kbs::ResourceUri& uri) {
+  return secret_response(std::move(secret), "application/octet-stream", e.route,
+                         "resource " + uri.path());
+}
+
+// A resource answer: from the cache only (`cached_only`: nullopt on a miss), or fetching.
+std::optional<Response> resource(Service& service, const RouteEntry& e, const Request& req,
+                                 bool cached_only) {
   if (auto q = take_query(req.query, {}); !q) return bad_request(q.error(), e.route);
   auto uri = resource_of(e, req.path);  // admit() validated it
   if (!uri) return bad_request(uri.error(), e.route);
+  if (cached_only) {
+    if (auto hit = service.cached_resource(*uri)) return resource_released(std::move(hit), e, *uri);
+    return std::nullopt;
+  }
   auto secret = service.resource(*uri);
   if (!secret) return error_from(secret.error(), e.route);
-  return secret_response(std::move(*secret), "application/octet-stream", e.route,
-                         "resource " + uri->path());
+  return resource_released(std::move(*secret), e, *uri);
+}
+
+Result<SecretRef> shared(Result<SecureBuffer> bytes) {
+  if (!bytes) return std::unexpected(std::move(bytes.error()));
+  return std::make_shared<const SecureBuffer>(std::move(*bytes));
 }
 
 Response token(Service& service, const RouteEntry& e, const Request& req) {
@@ -188,10 +203,12 @@ Response token(Service& service, const RouteEntry& e, const Request& req) {
   }
   auto reply = service.token();
   if (!reply) return error_from(reply.error(), e.route);
-  if (e.route == Route::Token)
-    return secret_response(std::move(reply->token), "application/jwt", e.route, "token");
+  if (e.route == Route::Token) {
+    auto jwt = shared(std::move(reply->token));
+    return secret_response(std::move(*jwt), "application/jwt", e.route, "token");
+  }
   // CoCo's answer: the token with the TEE key it binds, as CDH parses it.
-  auto pair = token_pair_json(*reply);
+  auto pair = shared(token_pair_json(*reply));
   if (!pair) return error_from(pair.error(), e.route);
   return secret_response(std::move(*pair), "application/octet-stream", e.route,
                          "token and TEE key");
@@ -382,13 +399,27 @@ std::optional<Response> Router::admit(const Request& head,
   return std::nullopt;
 }
 
+std::optional<Response> Router::try_handle(const Request& request,
+                                           std::span<const config::AccessRule> rules) const {
+  if (auto early = admit(request, rules)) return early;
+  const RouteEntry& e = *find_route(request.path);  // admit() found it
+  switch (e.kind) {
+    case RequestKind::Resource:
+      return resource(service_, e, request, /*cached_only=*/true);
+    case RequestKind::Info:
+      return status(service_, metrics_, e, request);
+    default:  // tokens, evidence, measurements: the TEE or the KBS, maybe for seconds
+      return std::nullopt;
+  }
+}
+
 Response Router::handle(const Request& request, std::span<const config::AccessRule> rules) const {
   if (auto early = admit(request, rules)) return std::move(*early);
   const RouteEntry& e = *find_route(request.path);  // admit() found it
   switch (e.route) {
     case Route::Resource:
     case Route::CdhResource:
-      return resource(service_, e, request);
+      return *resource(service_, e, request, /*cached_only=*/false);
     case Route::Token:
     case Route::AaToken:
       return token(service_, e, request);

@@ -51,7 +51,7 @@ struct Request {
   std::string_view path;                                   // percent-decoded path without the query
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order, duplicates kept
   std::string_view body;
-  PeerCred peer;
+  const PeerCred& peer;  // the connection's, fixed for its lifetime (not copied per request)
 };
 
 struct Response {
@@ -59,15 +59,15 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones (Allow on 405)
   std::string body;                                          // non-secret bytes
-  bool secret = false;       // the body is secret_body (never copied into `body`)
-  SecureBuffer secret_body;  // a resource's bytes, a token, {"token","tee_keypair"}
+  bool secret = false;    // the body is secret_body (never copied into `body`)
+  SecretRef secret_body;  // a resource's bytes (the cache's own buffer), a token, {"token",...}
   Route route = Route::Unknown;
   // What this response hands out, for the release audit log: "resource default/key/disk",
   // "token". Empty for anything that is not a release (and for every error).
   std::string release;
 
   std::span<const std::uint8_t> bytes() const noexcept {
-    if (secret) return secret_body.bytes();
+    if (secret) return secret_body ? secret_body->bytes() : std::span<const std::uint8_t>{};
     return {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()};
   }
 };
@@ -91,9 +91,17 @@ class Router {
   [[nodiscard]] std::optional<Response> admit(const Request& head,
                                               std::span<const config::AccessRule> rules) const;
 
-  // The full answer (admits again, then does the work). Thread-safe: Service is.
+  // The full answer (admits again, then does the work). Thread-safe: Service is. May block
+  // (a resource not cached yet waits for a KBS handshake; tokens, evidence, measurements).
   [[nodiscard]] Response handle(const Request& request,
                                 std::span<const config::AccessRule> rules) const;
+
+  // The answer when it is ready without blocking: every refusal and error handle() would give
+  // from the request alone, a cached resource, and the status routes (info, healthz, metrics).
+  // nullopt when the answer needs a Service call that may block: the server then calls
+  // handle() off its event loop. Never calls a blocking Service method.
+  [[nodiscard]] std::optional<Response> try_handle(const Request& request,
+                                                   std::span<const config::AccessRule> rules) const;
 
   // The route a path names (Unknown when none), for metrics of requests that never reach
   // handle() (413 while reading the body).

@@ -2,20 +2,32 @@
 // systemd passes them) with libmicrohttpd, one MHD daemon per socket. The only file that
 // includes <microhttpd.h> is server.cpp.
 //
-// Per connection: the caller's SO_PEERCRED (uid, gid, pid) and SO_PEERGROUPS on a Unix socket;
-// on the loopback TCP listener only peers whose address really is loopback are accepted (no
-// uid: they match [[access]] rules with loopback = true). Each request goes through
-// routes.h's Router: access is checked from the request line before any body is read.
+// Per connection: the caller's SO_PEERCRED (uid, gid, pid) and SO_PEERGROUPS on a Unix socket,
+// read once at accept, with the caller's executable (/proc/<pid>/exe); on the loopback TCP
+// listener only peers whose address really is loopback are accepted (no uid: they match
+// [[access]] rules with loopback = true). Each request goes through routes.h's Router: access
+// is checked from the request line before any body is read.
 //
-// Threads: one per connection (MHD_USE_THREAD_PER_CONNECTION). Service calls block (a first
-// resource request waits for a KBS handshake of seconds); with a thread per connection a slow
-// call holds up only its own caller, while a cached resource is answered without a hand-off
-// between threads (the lowest latency for keep-alive clients). max_connections bounds the
-// threads. Keep-alive is on (HTTP/1.1).
+// Threads: two epoll event loops per listener (MHD_USE_EPOLL with a thread pool of 2; each
+// loop accepts and serves its own connections). What is ready without blocking is answered on the
+// loop: refusals and errors, a cached resource (the cache's own shared buffer, handed to MHD
+// without a copy and kept alive until MHD has sent it), info, healthz and metrics. A call that may
+// block (a resource not cached yet waits for a KBS handshake of seconds; a token; evidence; a
+// measurement) suspends its connection (MHD_suspend_connection) and runs on a worker
+// (worker_pool.h: an idle worker, else a new thread), which resumes the connection with the answer.
+// So a slow call holds up only its own caller, and an idle agent has no worker threads.
+// max_connections bounds the connections (and so the workers); MHD splits it between the two loops,
+// so a listener may refuse a connection when one loop holds its half while the other has room.
+// Keep-alive is on (HTTP/1.1).
 //
-// Every release (a resource, a token) is logged once, at info level, with the caller's uid,
-// pid, executable (/proc/<pid>/exe) and the resource path; never the value. Refusals (403) are
-// logged at notice level the same way.
+// Audit log, at info level, never a value: the first release of each thing (a resource, a
+// token) on a connection is logged when it is sent, with the caller's uid, gid, pid,
+// executable and the resource path ("api: released resource default/key/disk to uid=0 ...
+// exe=/usr/bin/curl"); repeats on the same connection are counted and logged once when the
+// connection closes ("... released resource default/key/disk 5000 times to ... (connection
+// closed)"), and counted per resource in /metrics (the daemon's release counter). A connection
+// that asks for more than 32 distinct things gets every further release logged one by one.
+// Refusals (403) are logged at notice level, every one.
 #pragma once
 
 #include <chrono>
@@ -37,7 +49,7 @@ struct Listener {
 struct ServerOptions {
   std::vector<Listener> listeners;
   std::vector<config::AccessRule> rules;
-  unsigned max_connections = 256;                       // per listener
+  unsigned max_connections = 256;                       // per listener (half per event loop)
   std::chrono::milliseconds connection_timeout{30000};  // idle keep-alive connections
 };
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,11 @@
 #include "common/secure_buffer.h"
 
 namespace attest::api {
+
+// A released secret as the cache holds it: shared, immutable, never copied. An answer in flight
+// keeps its bytes alive; the last holder (the cache after a refresh, or the answer once sent)
+// wipes them (SecureBuffer's destructor).
+using SecretRef = std::shared_ptr<const SecureBuffer>;
 
 // An attestation token with the TEE private key it binds (CoCo's /aa/token answer).
 struct TokenReply {
@@ -51,8 +57,12 @@ class Service {
 
   // The secret bytes of a resource: from the cache, else fetched (one handshake and one GET
   // however many callers ask at once). NotFound/PermissionDenied when the KBS denies it,
-  // Unavailable/DeadlineExceeded when it cannot be reached.
-  [[nodiscard]] virtual Result<SecureBuffer> resource(const kbs::ResourceUri& uri) = 0;
+  // Unavailable/DeadlineExceeded when it cannot be reached. May block for a KBS handshake.
+  [[nodiscard]] virtual Result<SecretRef> resource(const kbs::ResourceUri& uri) = 0;
+  // The cached secret of a resource, never blocking: nullptr when it is not cached (then the
+  // server calls resource() off its event loop). A hit counts as a release, as resource() does.
+  // The default has no cache: every resource goes through resource().
+  [[nodiscard]] virtual SecretRef cached_resource(const kbs::ResourceUri&) { return nullptr; }
   // The cached token while valid, else a fresh one.
   [[nodiscard]] virtual Result<TokenReply> token() = 0;
   // The evidence JSON for runtime data (at most 64 bytes, passed to the provider unhashed).

@@ -25,8 +25,14 @@ Result<T> AgentService::counted(std::string_view operation, Result<T> r) {
   return r;
 }
 
-Result<SecureBuffer> AgentService::resource(const kbs::ResourceUri& uri) {
+Result<api::SecretRef> AgentService::resource(const kbs::ResourceUri& uri) {
   auto secret = counted("resource", store_.get(uri));
+  if (secret) metrics_.release(uri.path());
+  return secret;
+}
+
+api::SecretRef AgentService::cached_resource(const kbs::ResourceUri& uri) {
+  auto secret = store_.peek(uri);
   if (secret) metrics_.release(uri.path());
   return secret;
 }

@@ -34,7 +34,8 @@ class AgentService final : public api::Service {
                Metrics& metrics, Clock& clock, ServiceIdentity identity,
                MeasurementSink measure = {});
 
-  [[nodiscard]] Result<SecureBuffer> resource(const kbs::ResourceUri& uri) override;
+  [[nodiscard]] Result<api::SecretRef> resource(const kbs::ResourceUri& uri) override;
+  [[nodiscard]] api::SecretRef cached_resource(const kbs::ResourceUri& uri) override;
   [[nodiscard]] Result<api::TokenReply> token() override;
   [[nodiscard]] Result<std::string> evidence(ByteView runtime_data) override;
   [[nodiscard]] Result<void> extend_measurement(const api::MeasurementRequest& request) override;

@@ -17,7 +17,7 @@ KbsLoop::KbsLoop(Os& os, AgentService& service, store::SecretStore& store, Meter
 Result<void> KbsLoop::deliver(const SecretDelivery& d) {
   auto secret = store_.get(d.uri);  // cached: fetched (or refreshed) just before
   if (!secret) return std::unexpected(std::move(secret.error()));
-  return with_context(store::deliver_secret_file(os_, d.file, secret->bytes()),
+  return with_context(store::deliver_secret_file(os_, d.file, (*secret)->bytes()),
                       "[[secrets]] " + d.uri.path());
 }
 

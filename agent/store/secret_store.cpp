@@ -54,10 +54,17 @@ Result<SecretStore::Value> SecretStore::fetch_into_cache(const kbs::ResourceUri&
   return result;
 }
 
-Result<SecureBuffer> SecretStore::get(const kbs::ResourceUri& uri) {
-  auto value = fetch_into_cache(uri, /*use_cache=*/true);
-  if (!value) return std::unexpected(std::move(value.error()));
-  return SecureBuffer::copy_of((*value)->bytes());
+Result<SecretStore::Value> SecretStore::get(const kbs::ResourceUri& uri) {
+  return fetch_into_cache(uri, /*use_cache=*/true);
+}
+
+SecretStore::Value SecretStore::peek(const kbs::ResourceUri& uri) {
+  const std::string key = uri.to_string();
+  std::lock_guard lock(mu_);
+  const auto it = cache_.find(key);
+  if (it == cache_.end()) return nullptr;
+  ++stats_.hits;
+  return it->second.value;
 }
 
 Result<void> SecretStore::refresh(const kbs::ResourceUri& uri) {

@@ -2,6 +2,11 @@
 // (locked, not dumped, wiped). A resource is fetched on first use and then served from memory
 // until a refresh replaces it, also while the KBS is unreachable.
 //
+// Values are shared, never copied: get() hands out the cached std::shared_ptr<const
+// SecureBuffer>, and a refresh swaps the pointer under the lock. A reader holding the old value
+// (an answer still being sent) keeps its bytes alive; they are wiped when the last holder lets
+// go.
+//
 // Per-key single flight: however many callers ask for an uncached resource at once, one fetch
 // runs and every caller gets its result (success or error). Errors are not cached: the next
 // caller after a failure fetches again.
@@ -31,6 +36,7 @@ struct StoreStats {
 
 class SecretStore {
  public:
+  using Value = std::shared_ptr<const SecureBuffer>;
   // Fetches one resource from the KBS. Called without the store's lock held, from the thread
   // of the first caller; it must be thread-safe against itself for different keys.
   using Fetcher = std::function<Result<SecureBuffer>(const kbs::ResourceUri&)>;
@@ -40,8 +46,10 @@ class SecretStore {
   SecretStore(const SecretStore&) = delete;
   SecretStore& operator=(const SecretStore&) = delete;
 
-  // A copy of the cached value, else the result of the one fetch in flight for this key.
-  [[nodiscard]] Result<SecureBuffer> get(const kbs::ResourceUri& uri);
+  // The cached value, else the result of the one fetch in flight for this key (blocks on it).
+  [[nodiscard]] Result<Value> get(const kbs::ResourceUri& uri);
+  // The cached value or nullptr; never fetches, never waits for a fetch. Counts a hit.
+  [[nodiscard]] Value peek(const kbs::ResourceUri& uri);
   // Fetches anew and replaces the cached value (the old one is wiped). On failure the cached
   // value stays and keeps being served.
   [[nodiscard]] Result<void> refresh(const kbs::ResourceUri& uri);
@@ -54,7 +62,6 @@ class SecretStore {
   StoreStats stats() const;
 
  private:
-  using Value = std::shared_ptr<const SecureBuffer>;
   using Flight = std::shared_future<Result<Value>>;
   [[nodiscard]] Result<Value> fetch_into_cache(const kbs::ResourceUri& uri, bool use_cache);
 

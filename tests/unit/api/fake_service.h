@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -26,7 +27,7 @@ class FakeService final : public api::Service {
     errors["default/key/refused"] = Code::Unauthenticated;
   }
 
-  Result<SecureBuffer> resource(const kbs::ResourceUri& uri) override {
+  Result<api::SecretRef> resource(const kbs::ResourceUri& uri) override {
     ++resource_calls;
     wait_gate();
     const std::string path = uri.path();
@@ -34,7 +35,24 @@ class FakeService final : public api::Service {
       return fail(e->second, "kbs: resource " + path + ": scripted failure");
     auto it = resources.find(path);
     if (it == resources.end()) return fail(Code::NotFound, "kbs: no resource " + path);
-    return SecureBuffer::copy_of(as_bytes(it->second));
+    auto bytes = SecureBuffer::copy_of(as_bytes(it->second));
+    if (!bytes) return std::unexpected(std::move(bytes.error()));
+    return std::make_shared<const SecureBuffer>(std::move(*bytes));
+  }
+
+  // Paths in `cached` answer at once, never waiting at the gate (a cache hit); the rest are
+  // misses that go through resource().
+  api::SecretRef cached_resource(const kbs::ResourceUri& uri) override {
+    std::lock_guard lock(mu_);
+    const auto it = cached.find(uri.path());
+    if (it == cached.end()) return nullptr;
+    ++cached_hits;
+    return it->second;
+  }
+  void cache(const std::string& path) {
+    auto bytes = SecureBuffer::copy_of(as_bytes(resources.at(path)));
+    std::lock_guard lock(mu_);
+    if (bytes) cached[path] = std::make_shared<const SecureBuffer>(std::move(*bytes));
   }
 
   Result<api::TokenReply> token() override {
@@ -96,7 +114,9 @@ class FakeService final : public api::Service {
   bool can_extend = false;
   api::Health health_state{true, ""};
   api::MeasurementRequest last_measurement;
+  std::map<std::string, api::SecretRef> cached;  // guarded by mu_
   std::atomic<int> resource_calls{0};
+  std::atomic<int> cached_hits{0};
   std::atomic<int> token_calls{0};
   std::atomic<int> evidence_calls{0};
   std::atomic<int> measurement_calls{0};

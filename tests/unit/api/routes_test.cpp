@@ -278,5 +278,41 @@ TEST(Metrics, CountsUnknownStatusesAsOther) {
   EXPECT_EQ(m.count(Route::Health, 200), 0u);
 }
 
+// try_handle() is what the event loop may call: it answers a cached resource with the cache's
+// own buffer (no copy), the status routes and every refusal, and hands back nullopt, without
+// calling them, for the Service calls that may block.
+TEST_F(RoutesTest, TryHandleAnswersOnlyWhatCannotBlock) {
+  service.cache("default/key/disk");
+  const PeerCred caller = root();
+  const auto try_call = [&](std::string_view method, std::string_view path, Query query = {}) {
+    return router.try_handle(Request{method, path, std::move(query), {}, caller}, rules);
+  };
+  const auto hit = try_call("GET", "/v1/resource/default/key/disk");
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->status, 200);
+  EXPECT_EQ(hit->secret_body.get(), service.cached.at("default/key/disk").get());
+  EXPECT_EQ(hit->release, "resource default/key/disk");
+  EXPECT_EQ(text(*hit), service.resources["default/key/disk"]);
+  EXPECT_FALSE(try_call("GET", "/cdh/resource/default/key/other"));  // not cached: a miss
+  EXPECT_FALSE(try_call("GET", "/v1/token"));
+  EXPECT_FALSE(try_call("GET", "/aa/evidence", {{"runtime_data", "x"}}));
+  EXPECT_FALSE(try_call("POST", "/v1/measurements"));
+  EXPECT_EQ(service.resource_calls + service.token_calls + service.evidence_calls +
+                service.measurement_calls,
+            0);
+  EXPECT_EQ(service.cached_hits, 1);
+  const auto health = try_call("GET", "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  const auto bad = try_call("GET", "/v1/resource/default/key/disk", {{"x", "1"}});
+  ASSERT_TRUE(bad);
+  expect_error(*bad, 400, Code::InvalidArgument);
+  const PeerCred stranger = user(4242);
+  const auto refused =
+      router.try_handle(Request{"GET", "/v1/token", {}, {}, stranger}, rules);  // no rule
+  ASSERT_TRUE(refused);
+  expect_error(*refused, 403, Code::PermissionDenied);
+}
+
 }  // namespace
 }  // namespace attest::api

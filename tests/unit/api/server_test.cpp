@@ -289,5 +289,163 @@ TEST_F(ServerTest, LoadManyConcurrentClientsNoWrongAnswers) {
             static_cast<std::uint64_t>(kClients * kPerClient));
 }
 
+// The event loop answers a cached resource while an uncached one waits for the KBS: the slow
+// call holds up only its own caller. Ordering, not timing: the hit is answered while the miss
+// is provably still held at the gate, and two misses wait side by side (two workers).
+TEST_F(ServerTest, ASlowUncachedCallDoesNotDelayACachedHitOnAnotherConnection) {
+  service.cache("default/key/other");
+  start();
+  service.close_gate();
+  std::atomic<int> slow_done{0};
+  testing::CurlAnswer slow1;
+  testing::CurlAnswer slow2;
+  std::thread t1([&] {
+    slow1 = curl_unix(socket_path, "/v1/resource/default/key/disk");
+    ++slow_done;
+  });
+  std::thread t2([&] {
+    slow2 = curl_unix(socket_path, "/v1/token");
+    ++slow_done;
+  });
+  // Both slow calls are inside the Service at once: neither waits behind the other.
+  for (int i = 0; i < 1000 && service.waiting() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(service.waiting(), 1);  // the resource miss is held at the gate
+  for (int i = 0; i < 1000 && service.token_calls == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 1000 && slow_done == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(slow_done, 1);  // the token (not gated) was answered while the resource waits
+  EXPECT_EQ(slow2.status, 200);
+
+  const auto hit = curl_unix(socket_path, "/cdh/resource/default/key/other");
+  EXPECT_EQ(hit.status, 200);
+  EXPECT_EQ(hit.body, service.resources["default/key/other"]);
+  EXPECT_EQ(service.cached_hits, 1);
+  EXPECT_EQ(service.waiting(), 1);  // the miss is still held: the hit did not wait for it
+  EXPECT_EQ(slow_done, 1);
+
+  service.open_gate();
+  t1.join();
+  t2.join();
+  EXPECT_EQ(slow1.status, 200);
+  EXPECT_EQ(slow1.body, service.resources["default/key/disk"]);
+  EXPECT_EQ(server->metrics().count(Route::CdhResource, 200), 1u);
+  EXPECT_EQ(server->metrics().count(Route::Resource, 200), 1u);
+}
+
+// Concurrent first requests for an uncached resource, each on its own connection: all are in
+// the Service at once (none queued behind a fixed pool of workers), and every one is answered.
+TEST_F(ServerTest, ManyConcurrentMissesAreAllServedWhileTheFirstWaits) {
+  start();
+  service.close_gate();
+  constexpr int kClients = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kClients; ++i)
+    threads.emplace_back([&] {
+      const auto r = curl_unix(socket_path, "/v1/resource/default/key/disk");
+      if (r.status == 200 && r.body == service.resources["default/key/disk"]) ++ok;
+    });
+  for (int i = 0; i < 3000 && service.waiting() < kClients; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(service.waiting(), kClients);
+  service.open_gate();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, kClients);
+}
+
+// The audit rule (server.h): on one keep-alive connection the first release of a resource is
+// logged at once, the repeats are summed up in one line when the connection closes.
+TEST_F(ServerTest, ReleasesAreLoggedOncePerConnectionWithACountAtClose) {
+  service.cache("default/key/disk");
+  start();
+  const auto log_file = dir.path() / "audit.log";
+  testing::StderrCapture capture(log_file);
+  CURL* h = curl_easy_init();
+  ASSERT_NE(h, nullptr);
+  std::string body;
+  curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &append_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+  const auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  for (const char* path : {"disk", "disk", "other", "disk", "disk", "disk"}) {
+    const std::string url = std::string("http://localhost/v1/resource/default/key/") + path;
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    ASSERT_EQ(curl_easy_perform(h), CURLE_OK);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    EXPECT_EQ(status, 200);
+  }
+  long connections = 0;
+  curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connections);
+  EXPECT_EQ(connections, 0);  // the last request reused the connection (keep-alive)
+  const std::string during = testing::read_file_text(log_file);
+  EXPECT_EQ(count(during, "released resource default/key/disk to uid=0 gid=0 pid="), 1u) << during;
+  EXPECT_EQ(count(during, "released resource default/key/other to uid=0"), 1u) << during;
+  EXPECT_EQ(count(during, "times to"), 0u) << during;
+  EXPECT_NE(during.find("exe=" + std::filesystem::read_symlink("/proc/self/exe").string()),
+            std::string::npos)
+      << during;
+  curl_easy_cleanup(h);  // closes the connection
+  std::string after;
+  for (int i = 0; i < 500; ++i) {
+    after = testing::read_file_text(log_file);
+    if (after.find("(connection closed)") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(count(after, "released resource default/key/disk 5 times to uid=0 gid=0 pid="), 1u)
+      << after;
+  EXPECT_EQ(count(after, "default/key/other 1 times"), 0u) << after;  // once: already logged
+  for (const auto& [path, value] : service.resources)
+    EXPECT_EQ(after.find(value), std::string::npos) << "secret of " << path << " in the log";
+}
+
+// A call still with a worker when stop()'s grace period ends: its caller gets a 503 (never a
+// partial answer), MHD stops without a suspended connection, and the worker's late answer is
+// dropped instead of touching a freed request. stop() returns once that worker is done.
+TEST(ServerStop, ACallStillWithAWorkerAfterTheGracePeriodGets503) {
+  FakeService service;
+  testing::TempDir dir;
+  const auto socket_path = dir.path() / "agent.sock";
+  const int fd = testing::listen_unix(socket_path);
+  ASSERT_GE(fd, 0);
+  ServerOptions o;
+  o.listeners = {{fd, false}};
+  o.connection_timeout = std::chrono::milliseconds(100);
+  auto s = Server::start(service, std::move(o));
+  ASSERT_TRUE(s) << s.error().message;
+  service.close_gate();
+  testing::CurlAnswer answer;
+  std::atomic<bool> answered{false};
+  std::thread client([&] {
+    answer = curl_unix(socket_path, "/v1/resource/default/key/disk");
+    answered = true;
+  });
+  for (int i = 0; i < 1000 && service.waiting() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(service.waiting(), 1);
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    (*s)->stop();
+    stopped = true;
+  });
+  for (int i = 0; i < 1000 && !answered; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(answered);  // answered while the Service call is still held
+  EXPECT_FALSE(stopped);  // stop() waits for the worker (the Service outlives the server)
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_EQ(answer.body.find(service.resources["default/key/disk"]), std::string::npos);
+  service.open_gate();
+  client.join();
+  stopper.join();
+  EXPECT_TRUE(stopped);
+  EXPECT_EQ(service.resource_calls, 1);
+}
+
 }  // namespace
 }  // namespace attest::api

@@ -41,7 +41,7 @@ class FakeService : public Service {
   std::map<std::string, std::string> secrets;
   std::string held;  // resource that blocks until release()
 
-  Result<SecureBuffer> resource(const kbs::ResourceUri& uri) override {
+  Result<SecretRef> resource(const kbs::ResourceUri& uri) override {
     const std::string key = uri.to_string();
     {
       std::unique_lock lock(mu_);
@@ -54,8 +54,10 @@ class FakeService : public Service {
     }
     const auto it = secrets.find(key);
     if (it == secrets.end()) return fail(Code::NotFound, "KBS resource " + uri.path() + ": 401");
-    return SecureBuffer::copy_of(
+    auto bytes = SecureBuffer::copy_of(
         std::span(reinterpret_cast<const std::uint8_t*>(it->second.data()), it->second.size()));
+    if (!bytes) return std::unexpected(std::move(bytes.error()));
+    return std::make_shared<const SecureBuffer>(std::move(*bytes));
   }
   Result<TokenReply> token() override { return fail(Code::Unsupported, "test"); }
   Result<std::string> evidence(ByteView) override { return fail(Code::Unsupported, "test"); }

@@ -93,7 +93,7 @@ TEST_F(ServiceKbs, HundredConcurrentFirstRequestsCauseOneHandshakeAndOneGet) {
   for (int i = 0; i < 100; ++i)
     threads.emplace_back([&] {
       auto r = s.service.resource(uri("kbs:///default/key/a"));
-      if (r && Bytes(r->bytes().begin(), r->bytes().end()) == kSecretA) ++exact;
+      if (r && Bytes((*r)->bytes().begin(), (*r)->bytes().end()) == kSecretA) ++exact;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(exact.load(), 100);
@@ -176,7 +176,7 @@ TEST_F(ServiceKbs, CachedSecretsAreServedWhileTheKbsIsDown) {
   ASSERT_TRUE(kbs_->set_faults({"drop-connection@any"}));
   auto cached = s.service.resource(uri("kbs:///default/key/a"));
   ASSERT_TRUE(cached) << cached.error().message;
-  EXPECT_EQ(Bytes(cached->bytes().begin(), cached->bytes().end()), kSecretA);
+  EXPECT_EQ(Bytes((*cached)->bytes().begin(), (*cached)->bytes().end()), kSecretA);
   auto uncached = s.service.resource(uri("kbs:///default/key/b"));
   ASSERT_FALSE(uncached);
   EXPECT_EQ(uncached.error().code, Code::Unavailable) << uncached.error().message;
@@ -333,7 +333,7 @@ TEST_F(ServiceKbs, ARefreshCycleReplacesTheCachedValueAndRewritesTheFile) {
   EXPECT_EQ(testing::read_text_file(file), "rotated");
   auto served = s.service.resource(uri("kbs:///default/key/a"));
   ASSERT_TRUE(served);
-  EXPECT_EQ(std::string(served->bytes().begin(), served->bytes().end()), "rotated");
+  EXPECT_EQ(std::string((*served)->bytes().begin(), (*served)->bytes().end()), "rotated");
   EXPECT_EQ(requests("attest"), 2);  // the refresh re-attested
   EXPECT_EQ(requests("resource"), 2);
   // Put the suite's value back.

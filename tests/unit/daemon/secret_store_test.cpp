@@ -20,6 +20,7 @@ kbs::ResourceUri uri(const std::string& text) {
 }
 
 std::string text_of(const SecureBuffer& b) { return {b.bytes().begin(), b.bytes().end()}; }
+std::string text_of(const SecretStore::Value& v) { return text_of(*v); }
 
 TEST(SecretStore, HundredConcurrentFirstRequestsCauseOneFetch) {
   std::atomic<int> calls{0};
@@ -122,6 +123,61 @@ TEST(SecretStore, AQueryIsPartOfTheKeyAndOfTheListedName) {
   EXPECT_EQ(text_of(*store.get(uri("kbs:///a/b/c?v=1"))), "v=1");
   EXPECT_EQ(text_of(*store.get(uri("kbs:///a/b/c?v=2"))), "v=2");
   EXPECT_EQ(store.cached_names(), (std::vector<std::string>{"a/b/c?v=1", "a/b/c?v=2"}));
+}
+
+// A hit hands out the cache's own buffer: no copy, no allocation. A refresh swaps the pointer;
+// an answer still holding the old value (being sent) keeps its bytes intact, and they go (are
+// wiped) when that holder lets go, not before and not later.
+TEST(SecretStore, AHitSharesTheBufferAndARefreshLeavesAnAnswerInFlightIntact) {
+  int version = 0;
+  SecretStore store([&](const kbs::ResourceUri&) -> Result<SecureBuffer> {
+    return SecureBuffer::copy_of(as_bytes("v" + std::to_string(++version)));
+  });
+  const auto u = uri("kbs:///a/b/c");
+  auto first = store.get(u);
+  ASSERT_TRUE(first);
+  auto again = store.get(u);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(first->get(), again->get());  // the same buffer, not a copy
+  EXPECT_EQ(store.peek(u).get(), first->get());
+  again->reset();
+
+  SecretStore::Value in_flight = std::move(*first);  // an answer MHD has not sent yet
+  std::weak_ptr<const SecureBuffer> old = in_flight;
+  ASSERT_TRUE(store.refresh(u));
+  auto now = store.get(u);
+  ASSERT_TRUE(now);
+  EXPECT_NE(now->get(), in_flight.get());
+  EXPECT_EQ(text_of(*now), "v2");
+  EXPECT_EQ(text_of(in_flight), "v1");  // still whole while the answer is in flight
+  EXPECT_FALSE(old.expired());
+  in_flight.reset();           // MHD freed the response
+  EXPECT_TRUE(old.expired());  // the old bytes are gone (SecureBuffer wiped them)
+  EXPECT_EQ(text_of(store.peek(u)), "v2");
+}
+
+// peek() never fetches and never waits for a fetch in flight: the event loop may call it.
+TEST(SecretStore, PeekNeitherFetchesNorWaitsForAFetchInFlight) {
+  std::atomic<bool> release{false};
+  std::atomic<bool> fetching{false};
+  std::atomic<int> calls{0};
+  SecretStore store([&](const kbs::ResourceUri&) -> Result<SecureBuffer> {
+    ++calls;
+    fetching = true;
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return SecureBuffer::copy_of(as_bytes("v"));
+  });
+  const auto u = uri("kbs:///a/b/c");
+  EXPECT_EQ(store.peek(u), nullptr);
+  EXPECT_EQ(calls, 0);
+  std::thread first([&] { EXPECT_TRUE(store.get(u)); });
+  while (!fetching) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(store.peek(u), nullptr);  // returns although the fetch is still held open
+  release = true;
+  first.join();
+  EXPECT_EQ(text_of(store.peek(u)), "v");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(store.stats().hits, 1u);
 }
 
 }  // namespace
