@@ -18,7 +18,7 @@ endforeach()
 
 set(ATTEST_PKG ${CMAKE_CURRENT_LIST_DIR})
 install(FILES ${ATTEST_PKG}/systemd/attest-agent.service ${ATTEST_PKG}/systemd/attest-agent.socket
-        DESTINATION ${ATTEST_SYSTEMD_UNITDIR})
+              ${ATTEST_PKG}/systemd/attest-agent-credentials.socket DESTINATION ${ATTEST_SYSTEMD_UNITDIR})
 install(FILES ${ATTEST_PKG}/systemd/sysusers.conf DESTINATION ${ATTEST_SYSUSERSDIR}
         RENAME attest-agent.conf)
 install(FILES ${ATTEST_PKG}/systemd/tmpfiles.conf DESTINATION ${ATTEST_TMPFILESDIR}

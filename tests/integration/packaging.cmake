@@ -7,7 +7,7 @@ find_program(ATTEST_SYSTEMD_ANALYZE systemd-analyze)
 if(ATTEST_SYSTEMD_ANALYZE)
   add_test(NAME packaging_systemd_units
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_units.sh ${ATTEST_PACKAGING_DIR}/systemd
-                   ${ATTEST_PACKAGING_DIR}/boot/systemd)
+                   ${ATTEST_PACKAGING_DIR}/boot/systemd ${ATTEST_PACKAGING_DIR}/config.toml)
 else()
   message(WARNING "systemd-analyze not found: packaging_systemd_units fails (install systemd)")
   add_test(NAME packaging_systemd_units COMMAND false)
