@@ -18,7 +18,7 @@ endforeach()
 
 set(ATTEST_PKG ${CMAKE_CURRENT_LIST_DIR})
 install(FILES ${ATTEST_PKG}/systemd/attest-agent.service ${ATTEST_PKG}/systemd/attest-agent.socket
-        DESTINATION ${ATTEST_SYSTEMD_UNITDIR})
+              ${ATTEST_PKG}/systemd/attest-agent-credentials.socket DESTINATION ${ATTEST_SYSTEMD_UNITDIR})
 install(FILES ${ATTEST_PKG}/systemd/sysusers.conf DESTINATION ${ATTEST_SYSUSERSDIR}
         RENAME attest-agent.conf)
 install(FILES ${ATTEST_PKG}/systemd/tmpfiles.conf DESTINATION ${ATTEST_TMPFILESDIR}
@@ -28,3 +28,8 @@ install(FILES ${ATTEST_PKG}/man/attest-cli.1 ${ATTEST_PKG}/man/clevis-encrypt-at
 install(FILES ${ATTEST_PKG}/man/attest-agent.toml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES ${ATTEST_PKG}/man/attest-agent.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${ATTEST_PKG}/completion/attest-cli DESTINATION ${ATTEST_BASH_COMPLETIONSDIR})
+# One completion serves both programs (it reads each one's --help); bash-completion looks it up
+# by command name, so attest-agent is a link to it.
+cmake_path(ABSOLUTE_PATH ATTEST_BASH_COMPLETIONSDIR BASE_DIRECTORY ${CMAKE_INSTALL_PREFIX}
+           OUTPUT_VARIABLE ATTEST_COMPLETIONS_ABS)
+install(CODE "file(CREATE_LINK attest-cli \"\$ENV{DESTDIR}${ATTEST_COMPLETIONS_ABS}/attest-agent\" SYMBOLIC)")

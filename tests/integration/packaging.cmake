@@ -7,7 +7,7 @@ find_program(ATTEST_SYSTEMD_ANALYZE systemd-analyze)
 if(ATTEST_SYSTEMD_ANALYZE)
   add_test(NAME packaging_systemd_units
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/check_units.sh ${ATTEST_PACKAGING_DIR}/systemd
-                   ${ATTEST_PACKAGING_DIR}/boot/systemd)
+                   ${ATTEST_PACKAGING_DIR}/boot/systemd ${ATTEST_PACKAGING_DIR}/config.toml)
 else()
   message(WARNING "systemd-analyze not found: packaging_systemd_units fails (install systemd)")
   add_test(NAME packaging_systemd_units COMMAND false)
@@ -24,10 +24,29 @@ add_test(NAME packaging_man_pages
 
 add_test(NAME packaging_bash_completion
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_completion.sh
-                 ${ATTEST_PACKAGING_DIR}/completion/attest-cli $<TARGET_FILE:attest-cli>)
+                 ${ATTEST_PACKAGING_DIR}/completion/attest-cli $<TARGET_FILE:attest-cli>
+                 $<TARGET_FILE:attest-agent>)
 
 set_tests_properties(packaging_systemd_units packaging_man_pages packaging_bash_completion
                      PROPERTIES LABELS packaging TIMEOUT 120)
+
+# The completion check itself must catch a gap: a copy of the completion whose option list lost
+# --check-config fails it.
+file(READ ${ATTEST_PACKAGING_DIR}/completion/attest-cli ATTEST_COMPLETION)
+string(REPLACE "s && /^  -/{gsub" "s && /^  -/ && !/--check-config/{gsub" ATTEST_COMPLETION_GAP
+       "${ATTEST_COMPLETION}")
+if(ATTEST_COMPLETION_GAP STREQUAL ATTEST_COMPLETION)
+  message(FATAL_ERROR "packaging_bash_completion_gap_detected: the option pattern moved; update it")
+endif()
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/completion-gap/attest-cli "${ATTEST_COMPLETION_GAP}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${ATTEST_PACKAGING_DIR}/completion/attest-cli)
+add_test(NAME packaging_bash_completion_gap_detected
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_completion.sh
+                 ${CMAKE_CURRENT_BINARY_DIR}/completion-gap/attest-cli $<TARGET_FILE:attest-cli>
+                 $<TARGET_FILE:attest-agent>)
+set_tests_properties(packaging_bash_completion_gap_detected PROPERTIES LABELS packaging TIMEOUT 120
+  PASS_REGULAR_EXPRESSION "does not offer --check-config \\(attest-agent --help lists it\\)")
 
 # The man-page check itself must catch a gap: a copy of attest-cli(1) without --base64 fails it.
 file(READ ${ATTEST_PACKAGING_DIR}/man/attest-cli.1 ATTEST_MAN_CLI)

@@ -11,9 +11,13 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <sstream>
 #include <thread>
 
 #include "tests/fakes/fake_clock.h"
@@ -262,6 +266,111 @@ TEST_F(AgentE2e, CredentialSocketServesLoadCredentialAndReloadsItsMapping) {
             std::string(kApiToken.begin(), kApiToken.end()));
   stop_cleanly(*agent);
   EXPECT_FALSE(std::filesystem::exists(cred)) << "credential socket left behind";
+}
+
+// What a shipped socket unit passes: its ListenStream= path, and the name the descriptor
+// arrives under (FileDescriptorName=, by default the unit's file name, systemd.socket(5)) for the
+// service it activates (Service=, by default the unit's own name with .service).
+struct SocketUnit {
+  std::string unit, listen, fd_name, service;
+};
+std::vector<SocketUnit> shipped_socket_units() {
+  std::vector<SocketUnit> units;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(ATTEST_PACKAGING_DIR) / "systemd")) {
+    if (entry.path().extension() != ".socket") continue;
+    SocketUnit u;
+    u.unit = entry.path().filename().string();
+    u.fd_name = u.unit;
+    u.service = entry.path().stem().string() + ".service";
+    std::istringstream text(read_text_file(entry.path()));
+    for (std::string line; std::getline(text, line);) {
+      const auto eq = line.find('=');
+      if (line.starts_with("#") || eq == std::string::npos) continue;
+      const auto key = line.substr(0, eq);
+      const auto value = line.substr(eq + 1);
+      if (key == "ListenStream") u.listen = value;
+      if (key == "FileDescriptorName") u.fd_name = value;
+      if (key == "Service") u.service = value;
+    }
+    units.push_back(u);
+  }
+  std::ranges::sort(units, {}, &SocketUnit::unit);
+  return units;
+}
+
+// A listening Unix socket as systemd binds it for a socket unit; closed on destruction.
+struct ListeningSocket {
+  explicit ListeningSocket(const std::filesystem::path& path) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << path;
+    EXPECT_EQ(::listen(fd, 16), 0) << path;
+  }
+  ~ListeningSocket() { ::close(fd); }
+  ListeningSocket(const ListeningSocket&) = delete;
+  ListeningSocket& operator=(const ListeningSocket&) = delete;
+  int fd = -1;
+};
+
+// Socket activation by the shipped units, with the descriptor names parsed from the unit files
+// (renaming a unit or its FileDescriptorName= breaks this test): the agent serves the HTTP API
+// on attest-agent.socket's descriptor and systemd's LoadCredential= on the one named
+// "credentials", binds neither configured path itself, and leaves systemd's sockets in place.
+// The credential socket is passed first (its unit sorts first), so the agent cannot be relying
+// on the order.
+TEST_F(AgentE2e, SocketActivationByTheShippedUnitsServesTheApiAndCredentials) {
+  std::vector<SocketUnit> ours;
+  for (const auto& u : shipped_socket_units())
+    if (u.service == "attest-agent.service") ours.push_back(u);
+  ASSERT_EQ(ours.size(), 2u) << "the socket units activating attest-agent.service";
+  // The units listen where [agent] socket_path and credential_socket default to.
+  const auto by_path = [&](const std::string& listen) -> const SocketUnit* {
+    for (const auto& u : ours)
+      if (u.listen == listen) return &u;
+    return nullptr;
+  };
+  const SocketUnit* api_unit = by_path("/run/attest-agent/agent.sock");
+  const SocketUnit* cred_unit = by_path("/run/attest-agent/credentials.sock");
+  ASSERT_NE(api_unit, nullptr) << "no shipped unit listens on /run/attest-agent/agent.sock";
+  ASSERT_NE(cred_unit, nullptr) << "no shipped unit listens on /run/attest-agent/credentials.sock";
+
+  TestKbs kbs(kbs_config());
+  ASSERT_TRUE(kbs.running()) << kbs.log();
+  const auto api_path = dir_ / "systemd-agent.sock";
+  const auto cred_path = dir_ / "systemd-credentials.sock";
+  const auto not_bound_api = dir_ / "run" / "agent.sock";
+  const auto not_bound_cred = dir_ / "run" / "credentials.sock";
+  ListeningSocket api(api_path), cred(cred_path);
+  std::vector<PassedSocket> passed;
+  for (const auto& u : ours) passed.push_back({&u == cred_unit ? cred.fd : api.fd, u.fd_name});
+  ASSERT_EQ(passed.front().fd, cred.fd);
+  const std::string config =
+      write_config(kbs.url(), true,
+                   "credential_socket = \"" + not_bound_cred.string() +
+                       "\"\n[[credentials]]\nunit = \"web-*.service\"\nid = \"disk\"\n"
+                       "resource = \"kbs:///default/key/disk\"\n");
+  AgentProcess agent({"--config", config, "--tee", "sample", "--socket", not_bound_api.string()},
+                     {"NOTIFY_SOCKET=" + notify_.path().string()}, dir_.path(), passed);
+  ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << agent.err() << "\nKBS:\n" << kbs.log();
+
+  const std::string disk(kDiskKey.begin(), kDiskKey.end());
+  EXPECT_EQ(load_credential(cred_path, "web-1.service", "disk"), disk) << agent.err();
+  EXPECT_EQ(load_credential(cred_path, "db.service", "disk"), "");
+  const auto r = curl(api_path, "/v1/resource/default/key/disk", dir_);
+  EXPECT_EQ(r.status, "200") << agent.err();
+  EXPECT_EQ(r.body, disk);
+  // The credential socket speaks no HTTP: curl gets nothing back.
+  EXPECT_NE(curl(cred_path, "/healthz", dir_).status, "200");
+  EXPECT_FALSE(std::filesystem::exists(not_bound_api));
+  EXPECT_FALSE(std::filesystem::exists(not_bound_cred));
+
+  stop_cleanly(agent);
+  // systemd's sockets are systemd's to remove (RemoveOnStop=).
+  EXPECT_TRUE(std::filesystem::exists(api_path));
+  EXPECT_TRUE(std::filesystem::exists(cred_path));
 }
 
 // No URL anywhere but CoCo's AA_KBC_PARAMS in the environment (as a CoCo image sets it): the

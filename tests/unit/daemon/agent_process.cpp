@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "tests/fakes/test_kbs.h"
@@ -83,7 +84,8 @@ bool NotifySocket::wait_for(const std::string& line, std::chrono::milliseconds t
 
 AgentProcess::AgentProcess(const std::vector<std::string>& args,
                            const std::vector<std::string>& env,
-                           const std::filesystem::path& output_dir)
+                           const std::filesystem::path& output_dir,
+                           const std::vector<PassedSocket>& passed)
     : out_(output_dir / "agent.out"), err_(output_dir / "agent.err") {
   bypass_proxy_for_loopback();
   std::vector<std::string> argv_s;
@@ -99,6 +101,23 @@ AgentProcess::AgentProcess(const std::vector<std::string>& args,
   std::vector<std::string> env_s;
   for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
   env_s.insert(env_s.end(), env.begin(), env.end());
+  // LISTEN_PID must be the child's pid, known only after fork: the child writes its digits into
+  // this entry's reserved space (no allocation after fork).
+  constexpr std::string_view kListenPid = "LISTEN_PID=";
+  std::size_t listen_pid_entry = 0;
+  constexpr std::size_t kMaxPassed = 8;  // room on the child's stack, reserved before fork
+  if (passed.size() > kMaxPassed) {
+    ADD_FAILURE() << "test error: at most " << kMaxPassed << " passed sockets";
+    return;
+  }
+  if (!passed.empty()) {
+    std::string names;
+    for (const auto& p : passed) names += (names.empty() ? "" : ":") + p.name;
+    env_s.push_back("LISTEN_FDS=" + std::to_string(passed.size()));
+    env_s.push_back("LISTEN_FDNAMES=" + names);
+    env_s.push_back(std::string(kListenPid) + std::string(20, '\0'));
+    listen_pid_entry = env_s.size() - 1;
+  }
   std::vector<char*> envp;
   for (auto& e : env_s) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -112,6 +131,24 @@ AgentProcess::AgentProcess(const std::vector<std::string>& args,
   ::dup2(in, 0);
   ::dup2(o, 1);
   ::dup2(e, 2);
+  if (!passed.empty()) {
+    // First every passed socket above the target range, then each to 3, 4, ...: a socket that
+    // already sits at a target number is never overwritten before it moved.
+    const int n = static_cast<int>(passed.size());
+    int high[kMaxPassed];
+    for (int i = 0; i < n; ++i)
+      if ((high[i] = ::fcntl(passed[static_cast<std::size_t>(i)].fd, F_DUPFD, 3 + n)) < 0)
+        ::_exit(125);
+    for (int i = 0; i < n; ++i)
+      if (::dup2(high[i], 3 + i) < 0 || ::close(high[i]) != 0) ::_exit(125);
+    char* digits = envp[listen_pid_entry] + kListenPid.size();
+    char reversed[20];
+    int len = 0;
+    for (auto pid = static_cast<unsigned long>(::getpid()); pid != 0 || len == 0; pid /= 10)
+      reversed[len++] = static_cast<char>('0' + pid % 10);
+    for (int i = 0; i < len; ++i) digits[i] = reversed[len - 1 - i];
+    digits[len] = '\0';
+  }
   ::execve(argv[0], argv.data(), envp.data());
   ::_exit(127);
 }

@@ -47,14 +47,25 @@ class NotifySocket {
   std::vector<std::string> messages_;
 };
 
+// A listening socket handed to the agent as systemd's socket activation hands it
+// (sd_listen_fds(3)): the child gets the passed sockets as descriptors 3, 4, ... in order, with
+// LISTEN_FDS, LISTEN_FDNAMES (each socket unit's FileDescriptorName=, by default the unit's name)
+// and LISTEN_PID set to its own pid.
+struct PassedSocket {
+  int fd = -1;  // stays the caller's (systemd keeps its sockets open too)
+  std::string name;
+};
+
 class AgentProcess {
  public:
-  // Starts ATTEST_AGENT_BINARY with `args`; `env` entries ("NAME=value") are added to ours.
+  // Starts ATTEST_AGENT_BINARY with `args`; `env` entries ("NAME=value") are added to ours, and
+  // `passed` sockets as socket activation would pass them.
   // ATTEST_AGENT_WRAPPER in our environment (space-separated, absolute program path first, e.g.
   // "/usr/bin/valgrind --leak-check=full ...") runs the agent under that program: the valgrind
   // ctest (tests/integration/valgrind.cmake) runs the e2e tests so.
   AgentProcess(const std::vector<std::string>& args, const std::vector<std::string>& env,
-               const std::filesystem::path& output_dir);
+               const std::filesystem::path& output_dir,
+               const std::vector<PassedSocket>& passed = {});
   ~AgentProcess();  // SIGKILL if still running
   AgentProcess(const AgentProcess&) = delete;
   AgentProcess& operator=(const AgentProcess&) = delete;
