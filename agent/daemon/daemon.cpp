@@ -153,6 +153,12 @@ int run(const DaemonFlags& flags) {
     return checked;
   // Each measurement runs with no evidence taken between its extend and its log append.
   measure::RuntimeMeasurer measurer(os, **device, {s.providers.aael_path, pcr});
+  // A measurement a crash interrupted is settled before any evidence is served. Failing that,
+  // the agent still serves secrets; measurements answer the same error until it is fixed.
+  if (provider.runtime_register(pcr)) {
+    auto recovered = provider.exclusive([&](EvidenceProvider&) { return measurer.recover(); });
+    if (!recovered) log::error("runtime measurements: " + recovered.error().to_string());
+  }
   auto measure = [&provider, &measurer](const api::MeasurementRequest& m) {
     return provider.exclusive(
         [&](EvidenceProvider&) { return measurer.extend(m.domain, m.operation, m.content); });
