@@ -138,7 +138,7 @@ Result<void> read_agent(const Section& s, const IdResolver& ids, AgentSection& a
   ATTEST_TRY(s.get("refresh_seconds", refresh, kMaxRefreshSeconds));
   std::optional<std::uint32_t> measurement_pcr;
   ATTEST_TRY(s.get("measurement_pcr", measurement_pcr, 23));  // PCRs 0-23
-  if (measurement_pcr) a.measurement_pcr = *measurement_pcr;
+  if (measurement_pcr) a.measurement_pcr = *measurement_pcr;  // else the TEE's default
   // The daemon runs from / under systemd: relative paths would be a trap.
   if (socket && socket->is_relative()) return s.invalid("socket_path", "must be absolute");
   if (secrets && secrets->is_relative()) return s.invalid("secrets_dir", "must be absolute");

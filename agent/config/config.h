@@ -75,10 +75,10 @@ struct AgentSection {
   // Optional loopback TCP listener for CoCo api-server-rest clients ("127.0.0.1:8006",
   // "[::1]:8006"); validated with parse_loopback_listen (agent_values.h), kept as written.
   std::optional<std::string> rest_listen;
-  // The PCR POST /v1/measurements extends (0..23), as guest-components' eventlog_config.init_pcr:
-  // 17 maps to RTMR3 on TDX, which Trustee replays. A TPM lets locality 0 extend PCR 17 only
-  // through DRTM (TPM_RC_LOCALITY otherwise), so tpm guests pick another one (e.g. 23).
-  unsigned measurement_pcr = 17;
+  // The PCR POST /v1/measurements extends (0..23). Unset: the TEE's default
+  // (measure::default_measurement_pcr: 17 = RTMR3 on TDX, 23 on tpm and az-*-vtpm), checked
+  // against what the TPM lets locality 0 extend at start.
+  std::optional<unsigned> measurement_pcr;
   // systemd LoadCredential= socket (issue: credentials).
   std::filesystem::path credential_socket = "/run/attest-agent/credentials.sock";
 };

@@ -19,6 +19,7 @@
 #include "agent/daemon/metrics.h"
 #include "agent/daemon/serialized_provider.h"
 #include "agent/measure/initdata.h"
+#include "agent/measure/measurement_register.h"
 #include "agent/measure/runtime_measurer.h"
 #include "agent/store/secret_store.h"
 #include "common/os/posix_os.h"
@@ -97,6 +98,22 @@ void reload(const DaemonFlags& flags, const DaemonSettings& running, ApiEndpoint
               " access rule(s)");
 }
 
+// A PCR that locality 0 cannot extend refuses the start (exit 2, a configuration error) instead
+// of failing every POST /v1/measurements with the TPM's "bad locality"; a resettable one is
+// logged as the weak choice it is. A TEE that cannot extend at all starts: POST answers 501.
+int check_measurement_pcr(const EvidenceProvider& provider, unsigned pcr, const std::string& tcti) {
+  auto checked = measure::check_measurement_register(provider, pcr, tcti);
+  if (!checked && checked.error().code == Code::Unsupported) return kExitOk;
+  if (!checked) {
+    const bool config = checked.error().code == Code::FailedPrecondition ||
+                        checked.error().code == Code::InvalidArgument;
+    return fatal(std::move(checked.error()).with_context("measurement_pcr"),
+                 config ? kExitConfig : kExitFailure);
+  }
+  if (*checked) log::warning("measurement_pcr: " + **checked);
+  return kExitOk;
+}
+
 }  // namespace
 
 int run(const DaemonFlags& flags) {
@@ -131,9 +148,18 @@ int run(const DaemonFlags& flags) {
     if (!bound) return fatal(std::move(bound.error()).with_context("initdata_file"), kExitConfig);
     log::notice(std::string("init-data: ") + std::string(measure::binding_name(*bound)));
   }
+  const unsigned pcr =
+      s.config.agent.measurement_pcr.value_or(measure::default_measurement_pcr(provider.kind()));
+  if (auto checked = check_measurement_pcr(provider, pcr, s.providers.tcti); checked != kExitOk)
+    return checked;
   // Each measurement runs with no evidence taken between its extend and its log append.
-  measure::RuntimeMeasurer measurer(os, **device,
-                                    {s.providers.aael_path, s.config.agent.measurement_pcr});
+  measure::RuntimeMeasurer measurer(os, **device, {s.providers.aael_path, pcr});
+  // A measurement a crash interrupted is settled before any evidence is served. Failing that,
+  // the agent still serves secrets; measurements answer the same error until it is fixed.
+  if (provider.runtime_register(pcr)) {
+    auto recovered = provider.exclusive([&](EvidenceProvider&) { return measurer.recover(); });
+    if (!recovered) log::error("runtime measurements: " + recovered.error().to_string());
+  }
   auto measure = [&provider, &measurer](const api::MeasurementRequest& m) {
     return provider.exclusive(
         [&](EvidenceProvider&) { return measurer.extend(m.domain, m.operation, m.content); });

@@ -51,12 +51,23 @@ Bytes regularize(ByteView digest, std::size_t size) {
   return out;
 }
 
-std::string_view slot_name(TeeKind tee) { return tee == TeeKind::Tdx ? "MRCONFIGID" : "HOST_DATA"; }
+std::string_view slot_name(TeeKind tee) {
+  switch (tee) {
+    case TeeKind::Tdx:
+      return "MRCONFIGID";
+    case TeeKind::Cca:
+      return "the realm personalisation value";
+    default:
+      return "HOST_DATA";
+  }
+}
 
 Result<InitDataBinding> bind_slot(EvidenceProvider& provider, const InitData& init) {
   auto slot = provider.initdata_slot();
   if (!slot) return std::unexpected(std::move(slot.error()));
-  const Bytes want = regularize(init.digest, slot->size());
+  // CCA: Trustee compares the digest with the RPV as it is, without regularize_data.
+  const Bytes want =
+      provider.kind() == TeeKind::Cca ? init.digest : regularize(init.digest, slot->size());
   if (want != *slot)
     return fail(Code::FailedPrecondition,
                 std::string(provider.name()) + ": init-data does not match the launch: " +
@@ -107,6 +118,11 @@ Result<InitData> parse_initdata(std::string_view toml) {
 }
 
 Result<void> check_initdata_alg(TeeKind tee, HashAlg alg) {
+  if (tee == TeeKind::Cca && alg != HashAlg::Sha512)
+    return fail(Code::InvalidArgument,
+                "init-data algorithm " + std::string(hash_alg_name(alg)) +
+                    " cannot be verified on cca: Trustee compares the digest with the 64-byte "
+                    "realm personalisation value as it is; use algorithm = \"sha512\"");
   if (binds_pcr8(tee) && alg != HashAlg::Sha256)
     return fail(Code::InvalidArgument,
                 "init-data algorithm " + std::string(hash_alg_name(alg)) +
@@ -143,19 +159,15 @@ Result<InitDataBinding> bind_initdata(EvidenceProvider& provider, std::string_vi
   switch (provider.kind()) {
     case TeeKind::Tdx:
     case TeeKind::Snp:
+    case TeeKind::Cca:
       return bind_slot(provider, *init);
     case TeeKind::Tpm:
     case TeeKind::AzSnpVtpm:
     case TeeKind::AzTdxVtpm:
       return bind_pcr8(provider, *init);
     case TeeKind::Sample:
-      return InitDataBinding::Unchecked;
-    case TeeKind::Cca:
     default:
-      return fail(Code::Unsupported,
-                  std::string(provider.name()) +
-                      ": checking init-data against the realm personalisation value is not "
-                      "implemented");
+      return InitDataBinding::Unchecked;
   }
 }
 

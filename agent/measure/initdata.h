@@ -31,15 +31,16 @@ struct InitData {
 [[nodiscard]] Result<InitData> parse_initdata(std::string_view toml);
 
 // The one check the KBS client (attest-cli, the daemon) and bind_initdata() share: on tpm,
-// az-snp-vtpm and az-tdx-vtpm only sha256 init-data can be verified. InvalidArgument otherwise,
-// naming the TEE and the algorithm.
+// az-snp-vtpm and az-tdx-vtpm only sha256 init-data can be verified, on cca only sha512 (the
+// 64-byte RPV is compared as it is). InvalidArgument otherwise, naming the TEE and the
+// algorithm.
 [[nodiscard]] Result<void> check_initdata_alg(TeeKind tee, HashAlg alg);
 
 // parse_initdata() then check_initdata_alg().
 [[nodiscard]] Result<InitData> initdata_for(TeeKind tee, std::string_view toml);
 
 enum class InitDataBinding {
-  Matched,       // tdx / snp: the hardware field equals the digest
+  Matched,       // tdx / snp / cca: the hardware field equals the digest
   Extended,      // tpm / az-*-vtpm: PCR 8 was zero and now holds SHA-256(0^32 || digest)
   AlreadyBound,  // tpm / az-*-vtpm: PCR 8 already held exactly that (an agent restart)
   Unchecked,     // sample: nothing in the evidence to bind to
@@ -50,8 +51,8 @@ std::string_view binding_name(InitDataBinding b) noexcept;
 
 // At start, with init-data configured: checks or binds it on the provider's TEE.
 // FailedPrecondition on a mismatch, naming both digests (the hardware's and ours); PCR 8 is
-// extended at most once, and only while it is still zero. cca: Unsupported (the realm
-// personalisation value is not read yet).
+// extended at most once, and only while it is still zero. cca: the realm personalisation value
+// from a realm token must equal the (sha512) digest.
 [[nodiscard]] Result<InitDataBinding> bind_initdata(EvidenceProvider& provider,
                                                     std::string_view toml);
 

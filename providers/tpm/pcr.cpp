@@ -203,6 +203,43 @@ Result<std::vector<PcrBankValues>> pcr_read(Esys& esys, const PcrSelection& sel)
   return out;
 }
 
+Result<PcrLocalityAccess> pcr_locality0_access(Esys& esys) {
+  const auto pcrs_in = [](const TPMS_TAGGED_PCR_SELECT& s) {
+    std::vector<unsigned> out;
+    for (unsigned p = 0; p < kPcrCount; ++p)
+      if (p / 8 < s.sizeofSelect && (s.pcrSelect[p / 8] & (1u << (p % 8))) != 0) out.push_back(p);
+    return out;
+  };
+  TPMI_YES_NO more = TPM2_NO;
+  TPMS_CAPABILITY_DATA* raw = nullptr;
+  // The properties from TPM_PT_PCR_EXTEND_L0 on, two of them: EXTEND_L0 (1) and RESET_L0 (2).
+  const TSS2_RC rc =
+      Esys_GetCapability(esys.get(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                         TPM2_CAP_PCR_PROPERTIES, TPM2_PT_PCR_EXTEND_L0, 2, &more, &raw);
+  EsysPtr<TPMS_CAPABILITY_DATA> data(raw);
+  if (rc != TSS2_RC_SUCCESS) return fail_rc(rc, "GetCapability(PCR_PROPERTIES)");
+  PcrLocalityAccess access;
+  bool extend_listed = false;
+  const TPML_TAGGED_PCR_PROPERTY& props = data->data.pcrProperties;
+  for (UINT32 i = 0; i < props.count && i < TPM2_MAX_PCR_PROPERTIES; ++i) {
+    if (props.pcrProperty[i].tag == TPM2_PT_PCR_EXTEND_L0) {
+      access.extendable = pcrs_in(props.pcrProperty[i]);
+      extend_listed = true;
+    } else if (props.pcrProperty[i].tag == TPM2_PT_PCR_RESET_L0) {
+      access.resettable = pcrs_in(props.pcrProperty[i]);
+    }
+  }
+  if (!extend_listed)
+    for (unsigned p = 0; p < kPcrCount; ++p) access.extendable.push_back(p);
+  return access;
+}
+
+Result<PcrLocalityAccess> pcr_locality0_access(const std::string& tcti) {
+  auto esys = Esys::open(tcti);
+  if (!esys) return std::unexpected(std::move(esys.error()));
+  return pcr_locality0_access(*esys);
+}
+
 Result<void> pcr_extend(Esys& esys, unsigned index, ByteView sha256_digest) {
   if (index >= kPcrCount)
     return fail_tpm(Code::InvalidArgument,

@@ -53,6 +53,19 @@ PcrSelection sha256_all_pcrs();
 // TPM2_PCR_Read until the TPM has returned all of them; a bank the TPM does not have is NotFound.
 [[nodiscard]] Result<std::vector<PcrBankValues>> pcr_read(Esys& esys, const PcrSelection& sel);
 
+// Which PCRs locality 0 (where the OS and the agent run) may extend and which it may reset, as
+// the TPM reports them: TPM2_GetCapability(TPM_CAP_PCR_PROPERTIES) TPM_PT_PCR_EXTEND_L0 and
+// TPM_PT_PCR_RESET_L0 (TPM 2.0 Part 2 §6.13, Part 3 §30.2). A PC-Client TPM gives locality 0
+// PCRs 0-16 and 23 to extend and 16 and 23 to reset; 17-22 belong to the DRTM localities. A TPM
+// that implements no other locality omits TPM_PT_PCR_EXTEND_L0: then every PCR is extendable.
+struct PcrLocalityAccess {
+  std::vector<unsigned> extendable;  // ascending
+  std::vector<unsigned> resettable;  // ascending
+};
+[[nodiscard]] Result<PcrLocalityAccess> pcr_locality0_access(Esys& esys);
+// The same through a TPM transport (attest-agent at start, for measurement_pcr).
+[[nodiscard]] Result<PcrLocalityAccess> pcr_locality0_access(const std::string& tcti);
+
 // Extends SHA-256 PCR `index` (0-23) with a 32-byte digest: PCR := SHA-256(PCR || digest).
 [[nodiscard]] Result<void> pcr_extend(Esys& esys, unsigned index, ByteView sha256_digest);
 

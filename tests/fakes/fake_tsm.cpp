@@ -70,6 +70,7 @@ struct FakeTsm::State {
   std::optional<TsmProvider> provider;
   unsigned floor = 0;
   Bytes aux_certs = fake_vcek_cert_table();
+  std::optional<Bytes> cca_token;  // set_cca_token(): served as it is
   std::vector<Script> scripts;
   std::map<TsmOp, int> counts;
   std::map<std::filesystem::path, std::shared_ptr<Entry>> live;
@@ -106,7 +107,7 @@ struct FakeTsm::State {
         break;
       case TsmProvider::ArmCcaGuest:
         if (len < 32) return os_error(EINVAL, "outblob (arm_cca_guest needs 32..64 bytes)");
-        e.out = make_cca_token(e.inblob);
+        e.out = cca_token ? *cca_token : make_cca_token(e.inblob);
         e.aux.clear();
         break;
     }
@@ -271,6 +272,8 @@ void FakeTsm::empty_outblob_on(int nth) {
 void FakeTsm::set_privlevel_floor(unsigned floor) { state_->floor = floor; }
 
 void FakeTsm::set_aux_certs(Bytes table) { state_->aux_certs = std::move(table); }
+
+void FakeTsm::set_cca_token(Bytes token) { state_->cca_token = std::move(token); }
 
 void FakeTsm::expect_all_used() {
   for (auto& s : state_->scripts) {

@@ -47,6 +47,9 @@ class FakeTsm {
   void set_privlevel_floor(unsigned floor);
   // sev_guest auxblob content (default: a table with the self-signed test VCEK); empty: none.
   void set_aux_certs(Bytes table);
+  // arm_cca_guest outblob: this token (a real one, whose challenge is not the inblob) instead of
+  // the generated one; for reading the claims a real realm token carries.
+  void set_cca_token(Bytes token);
   // Fails the test now if a scripted fault has not fired.
   void expect_all_used();
 

@@ -7,13 +7,19 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/azure/imds_client.h"
+#include "agent/measure/measurement_register.h"
+#include "agent/measure/runtime_measurer.h"
+#include "common/digest.h"
+#include "providers/eventlog/eventlog.h"
 
 #include "providers/tpm/ak.h"
 #include "providers/tpm/nv.h"
 #include "providers/tpm/quote.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_os.h"
+#include "tests/fakes/split_os.h"
 #include "tests/fakes/swtpm.h"
+#include "tests/fakes/test_kbs.h"
 #include "tests/unit/kbs/canned_server.h"
 
 namespace attest::azure {
@@ -363,6 +369,73 @@ TEST(AzVtpmFactory, RejectsOtherKinds) {
   auto p = make_az_vtpm_provider(TeeKind::Tpm, os, {}, {});
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, Code::InvalidArgument);
+}
+
+// Runtime measurements through the Azure vTPM providers (issue 7): the same PCR extend as tpm,
+// on the default PCR, checked at start like the daemon does; the evidence quotes the changed PCR
+// and carries the record in aa_eventlog, and replaying that log gives the PCR. The AAEL lives on
+// the real file system (the pending record needs the shared atomic writer), the rest in FakeOs.
+void measure_through(TeeKind kind, testing::SplitOs& os, const ProviderConfig& cfg,
+                     AzVtpmOptions opts) {
+  auto made = make_az_vtpm_provider(kind, os, cfg, std::move(opts));
+  ASSERT_TRUE(made) << made.error().message;
+  EvidenceProvider& p = **made;
+  const unsigned pcr = measure::default_measurement_pcr(kind);
+  ASSERT_EQ(pcr, 23u);
+  auto checked = measure::check_measurement_register(p, pcr, cfg.tcti);
+  ASSERT_TRUE(checked) << checked.error().message;
+  EXPECT_TRUE(*checked);  // PCR 23 is resettable at locality 0: warned about, not refused
+
+  auto before = p.get_evidence(report_data(32));
+  ASSERT_TRUE(before) << before.error().message;
+  EXPECT_FALSE(before->json.contains("aa_eventlog"));
+  EXPECT_EQ(before->json.at("tpm_quote").at("pcrs").at(pcr), std::string(64, '0'));
+
+  measure::RuntimeMeasurer m(os, p, {cfg.aael_path, pcr});
+  auto r = m.extend("github.com/confidential-containers", "PullImage", "busybox@sha256:ab");
+  ASSERT_TRUE(r) << r.error().message;
+
+  auto after = p.get_evidence(report_data(32));
+  ASSERT_TRUE(after) << after.error().message;
+  const std::string quoted = after->json.at("tpm_quote").at("pcrs").at(pcr).get<std::string>();
+  EXPECT_NE(quoted, std::string(64, '0'));
+  auto now = p.read_register(pcr);
+  ASSERT_TRUE(now);
+  EXPECT_EQ(quoted, hex_encode(*now));
+  ASSERT_TRUE(after->json.contains("aa_eventlog")) << after->json.dump();
+  auto log = base64_decode(after->json.at("aa_eventlog").get<std::string>(), Base64::Standard,
+                           Padding::Required);
+  ASSERT_TRUE(log);
+  auto parsed = eventlog::parse_eventlog(*log);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->events.size(), 1u);
+  EXPECT_EQ(parsed->events[0].index, pcr);
+  EXPECT_EQ(std::string(parsed->events[0].data.begin() + 8, parsed->events[0].data.end()),
+            "github.com/confidential-containers PullImage busybox@sha256:ab");
+  EXPECT_EQ(hex_encode(eventlog::replay(*parsed).at(tcg_id(HashAlg::Sha256)).at(pcr)), quoted);
+}
+
+TEST_F(AzureSwtpm, SnpRuntimeMeasurementChangesThePcrAndTheEvidenceCarriesIt) {
+  testing::TempDir tmp;
+  testing::SplitOs split(os_, {tmp.path()});
+  cfg_.aael_path = tmp.path() / "attest-agent" / "eventlog";
+  AzVtpmOptions opts = with_imds();
+  opts.report_settle = std::chrono::milliseconds(0);
+  provision(fixture("cvm-tooling/hcl_report_snp.bin"));
+  if (HasFatalFailure()) return;
+  measure_through(TeeKind::AzSnpVtpm, split, cfg_, std::move(opts));
+}
+
+TEST_F(AzureSwtpm, TdxRuntimeMeasurementChangesThePcrAndTheEvidenceCarriesIt) {
+  testing::TempDir tmp;
+  testing::SplitOs split(os_, {tmp.path()});
+  cfg_.aael_path = tmp.path() / "attest-agent" / "eventlog";
+  const Bytes full = fixture("tdx-vtpm/hcl_report.bin");
+  AzVtpmOptions opts = with_imds();
+  opts.report_settle = std::chrono::milliseconds(0);
+  provision(Bytes(full.begin(), full.begin() + 2048));  // swtpm NV holds at most 2048 bytes
+  if (HasFatalFailure()) return;
+  measure_through(TeeKind::AzTdxVtpm, split, cfg_, std::move(opts));
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ TEST(AgentSection, DefaultsWhenAbsent) {
   EXPECT_FALSE(c->agent.socket_group);  // the listener picks "attest" or its own at bind
   EXPECT_EQ(c->agent.log_level, "info");
   EXPECT_EQ(c->agent.refresh_seconds, 0u);
-  EXPECT_EQ(c->agent.measurement_pcr, 17u);
+  EXPECT_FALSE(c->agent.measurement_pcr);  // the TEE's default, chosen at start
   EXPECT_FALSE(c->agent.rest_listen);
   EXPECT_EQ(c->agent.credential_socket, "/run/attest-agent/credentials.sock");
   EXPECT_TRUE(c->access.empty());
@@ -74,7 +74,7 @@ measurement_pcr = 23
   EXPECT_EQ(c->agent.refresh_seconds, 120u);
   EXPECT_EQ(c->agent.rest_listen, "127.0.0.1:8006");
   EXPECT_EQ(c->agent.credential_socket, "/run/a/creds.sock");
-  EXPECT_EQ(c->agent.measurement_pcr, 23u);
+  EXPECT_EQ(c->agent.measurement_pcr, std::optional<unsigned>(23));
 }
 
 TEST(AgentSection, GroupsByNumberInEitherSpelling) {

@@ -1,7 +1,7 @@
 // Runtime measurements and init-data through the real attest-agent binary on swtpm (issue 7's
 // "a runtime measurement on swtpm changes the PCR and appears in the event log that the evidence
 // carries"): init-data binds PCR 8 at start; curl --unix-socket -X POST /v1/measurements (and
-// CoCo's /aa/aael) extends the configured PCR (23 here); the evidence read back through
+// CoCo's /aa/aael) extends the tpm default PCR (23); the evidence read back through
 // /v1/evidence quotes the changed PCR and carries the record in "aa_eventlog", and replaying that
 // log gives the PCR. A TEE that cannot extend answers 501.
 #include <gtest/gtest.h>
@@ -101,10 +101,13 @@ TEST_F(AgentMeasureE2e, MeasurementChangesThePcrAndTheEvidenceLogReplaysToIt) {
                           dir_);
   ASSERT_EQ(ak.exit_code, 0) << ak.err;
   write_text_file(dir_ / "init.toml", kInitData);
-  // PCR 23: locality 0 cannot extend guest-components' default PCR 17 on a TPM.
-  start_agent("tpm", "initdata_file = \"" + (dir_ / "init.toml").string() + "\"\n",
-              "measurement_pcr = 23\n");
+  // No measurement_pcr: the tpm default, 23 (locality 0 cannot extend guest-components' 17).
+  start_agent("tpm", "initdata_file = \"" + (dir_ / "init.toml").string() + "\"\n");
   if (HasFatalFailure()) return;
+  // PCR 23 is resettable at locality 0: the agent says so at start.
+  EXPECT_NE(agent_->err().find("measurement_pcr: tpm: PCR 23 can be reset at locality 0"),
+            std::string::npos)
+      << agent_->err();
 
   // Init-data was bound at start: PCR 8 = SHA-256(0^32 || SHA-256(toml)), what Trustee checks.
   const nlohmann::json before = evidence();
@@ -186,6 +189,30 @@ TEST_F(AgentMeasureE2e, InitDataThatDoesNotMatchPcr8RefusesToStartNamingBothDige
   Bytes chain(32, 0);
   chain.insert(chain.end(), other_digest.begin(), other_digest.end());
   EXPECT_NE(agent.err().find("PCR 8 is " + hex_encode(sha256(chain))), std::string::npos)
+      << agent.err();
+  EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+// guest-components' PCR 17 on a PC-Client TPM: the agent refuses to start (a configuration
+// error), naming the PCR and the ones it could use, instead of failing every measurement with
+// the TPM's "bad locality".
+TEST_F(AgentMeasureE2e, APcrLocalityZeroCannotExtendRefusesToStartNamingIt) {
+  const auto config = dir_ / "config.toml";
+  write_text_file(config,
+                  "[kbs]\nurl = \"http://127.0.0.1:9\"\ninsecure_http = true\n"
+                  "[agent]\nmeasurement_pcr = 17\n");
+  ::chmod(config.c_str(), 0600);
+  AgentProcess agent(
+      {"--config", config.string(), "--tee", "tpm", "--tcti", tcti(), "--socket", socket_.string()},
+      {}, dir_.path());
+  const auto status = agent.wait_exit(30s);
+  ASSERT_TRUE(status) << agent.err();
+  EXPECT_EQ(*status, 2) << agent.err();
+  EXPECT_NE(agent.err().find("measurement_pcr: tpm: PCR 17 cannot be extended at locality 0"),
+            std::string::npos)
+      << agent.err();
+  EXPECT_NE(agent.err().find("PCRs extendable and not resettable at locality 0 are 0-15"),
+            std::string::npos)
       << agent.err();
   EXPECT_FALSE(std::filesystem::exists(socket_));
 }

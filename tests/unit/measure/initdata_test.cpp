@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "providers/cca/realm_token.h"
+#include "tests/fakes/fake_evidence.h"
 #include "tests/fakes/fake_os.h"
 #include "tests/fakes/fake_tsm.h"
+#include "tests/fakes/fixture_data.h"
 
 namespace attest::measure {
 namespace {
@@ -60,9 +65,17 @@ TEST(InitData, OnlySha256WhereTrusteeChecksPcr8) {
       EXPECT_EQ(r.error().code, Code::InvalidArgument);
     }
   }
-  for (TeeKind tee : {TeeKind::Tdx, TeeKind::Snp, TeeKind::Cca, TeeKind::Sample})
+  for (TeeKind tee : {TeeKind::Tdx, TeeKind::Snp, TeeKind::Sample})
     for (auto alg : {HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512})
       EXPECT_TRUE(check_initdata_alg(tee, alg));
+  // CCA: the 64-byte RPV is compared with the digest as it is, so only sha512 can match.
+  EXPECT_TRUE(check_initdata_alg(TeeKind::Cca, HashAlg::Sha512));
+  for (auto alg : {HashAlg::Sha256, HashAlg::Sha384}) {
+    auto r = check_initdata_alg(TeeKind::Cca, alg);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Code::InvalidArgument);
+    EXPECT_NE(r.error().message.find("use algorithm = \"sha512\""), std::string::npos);
+  }
 }
 
 TEST(InitData, SnpHostDataMismatchNamesBothDigests) {
@@ -81,15 +94,80 @@ TEST(InitData, SnpHostDataMismatchNamesBothDigests) {
                                    ours);
 }
 
-TEST(InitData, CcaIsNotCheckedYetAndSaysSo) {
+// Trustee's example CCA token (tests/fixtures/cca, SOURCES.md): its realm was created with an
+// all-zero personalisation value (read independently with a throwaway CBOR decoder).
+Bytes real_cca_token() { return testing::fixture_bytes("cca/cca_example_token.cbor"); }
+
+// The same token with its RPV replaced: key 44235 (0x19 0xACCB), bstr(64) (0x58 0x40), 64 bytes.
+// The signature no longer verifies, which the guest never checks.
+Bytes cca_token_with_rpv(ByteView rpv) {
+  Bytes token = real_cca_token();
+  const Bytes marker{0x19, 0xac, 0xcb, 0x58, 0x40};
+  auto at = std::search(token.begin(), token.end(), marker.begin(), marker.end());
+  EXPECT_NE(at, token.end());
+  if (at != token.end())
+    std::copy(rpv.begin(), rpv.end(), at + static_cast<std::ptrdiff_t>(marker.size()));
+  return token;
+}
+
+constexpr const char* kCcaInitData = "version = \"0.1.0\"\nalgorithm = \"sha512\"\n[data]\n";
+
+Result<InitDataBinding> bind_on_cca(Bytes token, std::string_view toml) {
   testing::FakeOs os;
   testing::FakeTsm tsm(os, testing::TsmProvider::ArmCcaGuest);
-  ProviderConfig cfg;
-  auto provider = make_provider(TeeKind::Cca, os, cfg);
-  ASSERT_TRUE(provider);
-  auto r = bind_initdata(**provider, "version = \"0.1.0\"\nalgorithm = \"sha512\"\n[data]\n");
+  tsm.set_cca_token(std::move(token));
+  auto provider = make_provider(TeeKind::Cca, os, ProviderConfig{});
+  if (!provider) return std::unexpected(provider.error());
+  auto r = bind_initdata(**provider, toml);
+  EXPECT_EQ(tsm.live_entries(), 0u);
+  return r;
+}
+
+TEST(InitData, CcaRealmPersonalisationValueIsReadFromTheRealToken) {
+  auto rpv = cca::realm_personalization_value(real_cca_token());
+  ASSERT_TRUE(rpv) << rpv.error().message;
+  EXPECT_EQ(*rpv, Bytes(64, 0));
+  const Bytes mine(64, 0xa5);
+  auto patched = cca::realm_personalization_value(cca_token_with_rpv(mine));
+  ASSERT_TRUE(patched) << patched.error().message;
+  EXPECT_EQ(*patched, mine);
+}
+
+TEST(InitData, CcaTokenDamageIsCorruptNeverAValue) {
+  const Bytes token = real_cca_token();
+  for (std::size_t cut = 0; cut < token.size(); cut += 7) {
+    auto r = cca::realm_personalization_value(ByteView(token).first(cut));
+    ASSERT_FALSE(r) << cut;
+    EXPECT_EQ(r.error().code, Code::Corrupt);
+  }
+  // The fake driver's small token has a realm claims map, not a COSE_Sign1.
+  auto fake = cca::realm_personalization_value(testing::make_cca_token(Bytes(64, 1)));
+  ASSERT_FALSE(fake);
+  EXPECT_EQ(fake.error().message, "cca token: the realm token is not a 4-element COSE_Sign1");
+}
+
+TEST(InitData, CcaInitDataMatchingTheRealmPersonalisationValueIsAccepted) {
+  const Bytes ours = *digest(HashAlg::Sha512, as_bytes(std::string_view(kCcaInitData)));
+  auto r = bind_on_cca(cca_token_with_rpv(ours), kCcaInitData);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, InitDataBinding::Matched);
+}
+
+TEST(InitData, CcaInitDataMismatchIsRefusedNamingBothValues) {
+  auto r = bind_on_cca(real_cca_token(), kCcaInitData);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Code::Unsupported);
+  EXPECT_EQ(r.error().code, Code::FailedPrecondition);
+  const std::string ours =
+      hex_encode(*digest(HashAlg::Sha512, as_bytes(std::string_view(kCcaInitData))));
+  EXPECT_EQ(r.error().message,
+            "cca: init-data does not match the launch: the realm personalisation value is " +
+                std::string(128, '0') + ", the init-data's sha512 digest is " + ours);
+}
+
+TEST(InitData, CcaRefusesInitDataItCannotMatch) {
+  auto r = bind_on_cca(real_cca_token(), "version = \"0.1.0\"\nalgorithm = \"sha384\"\n[data]\n");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::InvalidArgument);
 }
 
 }  // namespace

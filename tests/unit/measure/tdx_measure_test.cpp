@@ -11,6 +11,8 @@
 #include "tests/fakes/fake_tsm.h"
 #include "tests/fakes/fake_tsm_mr.h"
 #include "tests/fakes/fixture_data.h"
+#include "tests/fakes/split_os.h"
+#include "tests/fakes/test_kbs.h"
 
 namespace attest::measure {
 namespace {
@@ -32,22 +34,26 @@ Bytes sha384(ByteView data) {
 class TdxMeasureTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cfg_.aael_path = "/run/attest-agent/eventlog";
-    os_.add_dir("/run");
+    // The AAEL and its pending record on a real file system (the shared atomic writer needs
+    // one); the kernel interfaces in the fake.
+    cfg_.aael_path = tmp_.path() / "attest-agent" / "eventlog";
     os_.add_file(cfg_.ccel_data, testing::fixture_bytes("tdx/ccel-gce-cos113/ccel_data.bin"));
-    auto p = make_provider(TeeKind::Tdx, os_, cfg_);
+    auto p = make_provider(TeeKind::Tdx, split_, cfg_);
     ASSERT_TRUE(p) << p.error().message;
     provider_ = std::move(*p);
   }
   void TearDown() override { EXPECT_EQ(os_.open_handles(), 0); }
 
   MeasurerOptions options() const { return {cfg_.aael_path, 17}; }
-  Bytes log_file() const {
-    auto n = std::dynamic_pointer_cast<testing::PlainFile>(os_.node(cfg_.aael_path));
-    return n ? n->data() : Bytes{};
+  Bytes log_file() {
+    auto b = read_file(split_, cfg_.aael_path);
+    return b ? *b : Bytes{};
   }
+  bool log_exists() { return std::filesystem::exists(cfg_.aael_path); }
 
   FakeOs os_;
+  testing::TempDir tmp_;
+  testing::SplitOs split_{os_, {tmp_.path()}};
   ProviderConfig cfg_;
   std::unique_ptr<EvidenceProvider> provider_;
 };
@@ -55,13 +61,13 @@ class TdxMeasureTest : public ::testing::Test {
 TEST_F(TdxMeasureTest, ExtendsRtmr3AndTheEvidenceLogReplaysToIt) {
   FakeTsm tsm(os_, TsmProvider::TdxGuest);
   FakeTsmMr mr(os_);
-  RuntimeMeasurer m(os_, *provider_, options());
+  RuntimeMeasurer m(split_, *provider_, options());
   ASSERT_TRUE(m.extend("github.com/confidential-containers", "PullImage", "busybox@sha256:ab"));
   ASSERT_TRUE(m.extend("attest-agent", "load", "{\"config\": \"/etc/app.toml\"}"));
   EXPECT_EQ(mr.extends(3), 2);
   EXPECT_EQ(mr.extends(0) + mr.extends(1) + mr.extends(2), 0);
-  // Each append is made durable before extend() returns.
-  EXPECT_EQ(std::count(os_.log().begin(), os_.log().end(), "fsync /run/attest-agent/eventlog"), 2);
+  // Each measurement's pending record is gone once the log holds it.
+  EXPECT_FALSE(std::filesystem::exists(m.pending_path()));
 
   auto ev = provider_->get_evidence(Bytes(48, 0xab));
   ASSERT_TRUE(ev) << ev.error().message;
@@ -90,31 +96,31 @@ TEST_F(TdxMeasureTest, ExtendsRtmr3AndTheEvidenceLogReplaysToIt) {
 
 TEST_F(TdxMeasureTest, BadEventChangesNothing) {
   FakeTsmMr mr(os_);
-  RuntimeMeasurer m(os_, *provider_, options());
+  RuntimeMeasurer m(split_, *provider_, options());
   auto r = m.extend("domain", "op", "two\nlines");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::InvalidArgument);
   EXPECT_EQ(mr.extends(3), 0);
-  EXPECT_FALSE(os_.exists(cfg_.aael_path));
+  EXPECT_FALSE(log_exists());
 }
 
 TEST_F(TdxMeasureTest, WithoutTsmMrItIsUnsupportedAndNothingIsLogged) {
-  RuntimeMeasurer m(os_, *provider_, options());
+  RuntimeMeasurer m(split_, *provider_, options());
   auto r = m.extend("domain", "op", "content");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::Unsupported);
   EXPECT_NE(r.error().message.find("tsm-mr"), std::string::npos) << r.error().message;
-  EXPECT_FALSE(os_.exists(cfg_.aael_path));
+  EXPECT_FALSE(log_exists());
 }
 
 TEST_F(TdxMeasureTest, FailedExtendLeavesTheLogAlone) {
   FakeTsmMr mr(os_);
   os_.remove(cfg_.tdx_measurements_dir / "rtmr3:sha384");  // the kernel refuses (ENOENT here)
-  RuntimeMeasurer m(os_, *provider_, options());
+  RuntimeMeasurer m(split_, *provider_, options());
   auto r = m.extend("domain", "op", "content");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::NotFound);
-  EXPECT_FALSE(os_.exists(cfg_.aael_path));
+  EXPECT_FALSE(log_exists());
 }
 
 TEST_F(TdxMeasureTest, TsmMrTakesExactly48Bytes) {
@@ -137,8 +143,9 @@ TEST_F(TdxMeasureTest, TsmMrTakesExactly48Bytes) {
 
 TEST_F(TdxMeasureTest, DamagedLogIsNotAppendedTo) {
   FakeTsmMr mr(os_);
-  os_.add_file(cfg_.aael_path, Bytes{1, 2, 3}, true);
-  RuntimeMeasurer m(os_, *provider_, options());
+  std::filesystem::create_directories(cfg_.aael_path.parent_path());
+  testing::write_text_file(cfg_.aael_path, "\x01\x02\x03");
+  RuntimeMeasurer m(split_, *provider_, options());
   auto r = m.extend("domain", "op", "content");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::FailedPrecondition);

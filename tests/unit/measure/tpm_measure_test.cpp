@@ -13,7 +13,9 @@
 #include "providers/tpm/esys.h"
 #include "providers/tpm/tpm_provider.h"
 #include "tests/fakes/fake_os.h"
+#include "tests/fakes/split_os.h"
 #include "tests/fakes/swtpm.h"
+#include "tests/fakes/test_kbs.h"
 
 namespace attest::measure {
 namespace {
@@ -38,10 +40,11 @@ class TpmMeasureTest : public testing::SwtpmTest {
     SwtpmTest::SetUp();
     if (HasFatalFailure()) return;
     cfg_.tcti = tcti();
-    cfg_.aael_path = "/run/attest-agent/eventlog";
+    // The AAEL and its pending record on a real file system (the shared atomic writer needs
+    // one); the TPM device node in the fake.
+    cfg_.aael_path = tmp_.path() / "attest-agent" / "eventlog";
     os_.add_file(cfg_.tpm_device, {});
-    os_.add_dir("/run");
-    provider_ = std::make_unique<tpm::TpmProvider>(os_, cfg_);
+    provider_ = std::make_unique<tpm::TpmProvider>(split_, cfg_);
   }
   void provision_ak() {
     auto esys = tpm::Esys::open(tcti());
@@ -56,6 +59,8 @@ class TpmMeasureTest : public testing::SwtpmTest {
   }
 
   testing::FakeOs os_;
+  testing::TempDir tmp_;
+  testing::SplitOs split_{os_, {tmp_.path()}};
   ProviderConfig cfg_;
   std::unique_ptr<tpm::TpmProvider> provider_;
 };
@@ -63,11 +68,12 @@ class TpmMeasureTest : public testing::SwtpmTest {
 // PCR 17, guest-components' default, is refused at locality 0 (PC Client PTP: only DRTM
 // localities 2-4 extend it); the agent says so and logs nothing.
 TEST_F(TpmMeasureTest, Pcr17IsRefusedAtLocalityZeroAndNothingIsLogged) {
-  RuntimeMeasurer m(os_, *provider_, {cfg_.aael_path, 17});
+  RuntimeMeasurer m(split_, *provider_, {cfg_.aael_path, 17});
   auto r = m.extend("domain", "op", "content");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("locality"), std::string::npos) << r.error().message;
-  EXPECT_FALSE(os_.exists(cfg_.aael_path));
+  EXPECT_FALSE(std::filesystem::exists(cfg_.aael_path));
+  EXPECT_FALSE(std::filesystem::exists(m.pending_path()));
   EXPECT_EQ(pcr(17), Bytes(32, 0xFF));  // PC Client: PCRs 17-22 reset to all ones
 }
 
@@ -76,7 +82,7 @@ TEST_F(TpmMeasureTest, MeasurementChangesThePcrAndTheEvidenceLogReplaysToIt) {
   const Bytes before = pcr(23);
   EXPECT_EQ(before, Bytes(32, 0));
 
-  RuntimeMeasurer m(os_, *provider_, {cfg_.aael_path, 23});
+  RuntimeMeasurer m(split_, *provider_, {cfg_.aael_path, 23});
   for (const auto& [domain, op, content] :
        {std::tuple{"github.com/confidential-containers", "PullImage", "busybox@sha256:ab"},
         std::tuple{"attest-agent", "load", "app.toml"}}) {
