@@ -1,6 +1,9 @@
-// The Arm CCA token from configfs-tsm (arm_cca_guest). We do not decode its claims (Trustee's
-// verifier does); what we do with it is check its CBOR tag 399 framing and describe it (`inspect`).
+// The Arm CCA token from configfs-tsm (arm_cca_guest). Two readers take it: `inspect` checks its
+// CBOR tag 399 framing and describes it; the init-data check reads the realm personalisation
+// value out of the realm token's claims (providers/cca/realm_token.h). Neither verifies
+// signatures (Trustee's verifier does), so a hostile device shapes every byte both parse.
 #include "fuzz/fuzz_support.h"
+#include "providers/cca/realm_token.h"
 #include "providers/inspect.h"
 
 ATTEST_FUZZ_TARGET(cca_token) {
@@ -9,4 +12,8 @@ ATTEST_FUZZ_TARGET(cca_token) {
   auto j = inspect_report(ReportType::CcaToken, in);
   fuzz::check_error_named(j);
   if (j) ATTEST_FUZZ_CHECK(j->at("size") == size);
+
+  auto rpv = cca::realm_personalization_value(in);
+  fuzz::check_error_named(rpv);
+  if (rpv) ATTEST_FUZZ_CHECK(rpv->size() == cca::kRpvSize);
 }
