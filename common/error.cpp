@@ -33,6 +33,15 @@ std::string_view code_name(Code c) noexcept {
 
 std::string Error::to_string() const { return message; }
 
+std::string quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '\'';
+  out += text;
+  out += '\'';
+  return out;
+}
+
 Code code_for_errno(int err) noexcept {
   switch (err) {
     case ENOENT:

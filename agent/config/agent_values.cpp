@@ -20,18 +20,16 @@ std::string octal(mode_t m) {
 Result<mode_t> parse_mode(std::string_view text) {
   const bool four = text.size() == 4;
   if (!(text.size() == 3 || four))
-    return fail(Code::InvalidArgument,
-                "'" + std::string(text) + "' is not an octal mode like \"0640\"");
+    return fail(Code::InvalidArgument, quoted(text) + " is not an octal mode like \"0640\"");
   mode_t m = 0;
   for (char c : text) {
     if (c < '0' || c > '7')
-      return fail(Code::InvalidArgument,
-                  "'" + std::string(text) + "' is not an octal mode like \"0640\"");
+      return fail(Code::InvalidArgument, quoted(text) + " is not an octal mode like \"0640\"");
     m = static_cast<mode_t>(m * 8 + static_cast<mode_t>(c - '0'));
   }
   if ((m & (S_ISUID | S_ISGID | S_ISVTX)) != 0)
     return fail(Code::InvalidArgument,
-                "'" + std::string(text) + "' sets setuid, setgid or sticky bits; refusing them");
+                quoted(text) + " sets setuid, setgid or sticky bits; refusing them");
   return m;
 }
 
@@ -47,7 +45,7 @@ Result<mode_t> parse_secret_mode(std::string_view text) {
 
 Result<LoopbackListen> parse_loopback_listen(std::string_view text) {
   const auto refuse = [&](std::string_view why) {
-    return fail(Code::InvalidArgument, "'" + std::string(text) + "' " + std::string(why));
+    return fail(Code::InvalidArgument, quoted(text) + " " + std::string(why));
   };
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon + 1 == text.size())

@@ -157,7 +157,7 @@ Result<AgentConfig> from_table(const toml::table& root, std::string_view source,
   const auto section = [&](std::string_view name) -> std::optional<Section> {
     const toml::node* n = root.get(name);
     if (n == nullptr) return std::nullopt;
-    return Section(source, "[" + std::string(name) + "]", *n->as_table());
+    return Section(source, std::string("[").append(name).append("]"), *n->as_table());
   };
   if (auto s = section("kbs")) ATTEST_TRY(read_kbs(*s, cfg.kbs));
   if (auto s = section("evidence")) ATTEST_TRY(read_evidence(*s, cfg.evidence));

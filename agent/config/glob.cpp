@@ -53,22 +53,22 @@ Result<void> validate_resource_glob(std::string_view pattern) {
     if (segments > 3) break;
     if (seg.empty())
       return fail(Code::InvalidArgument,
-                  "'" + std::string(pattern) + "' has an empty segment (want repo/type/tag)");
+                  quoted(pattern) + " has an empty segment (want repo/type/tag)");
     if (seg.size() > 255)
-      return fail(Code::InvalidArgument, "'" + std::string(pattern).substr(0, 64) +
-                                             "...' has a segment longer than 255 characters");
+      return fail(Code::InvalidArgument, quoted(std::string(pattern.substr(0, 64)) + "...") +
+                                             " has a segment longer than 255 characters");
     for (char c : seg)
       if (!is_alnum(c) && c != '_' && c != '-' && c != '.' && !is_wildcard(c))
         return fail(Code::InvalidArgument,
-                    "'" + std::string(pattern) + "' has " + describe(c) +
+                    quoted(pattern) + " has " + describe(c) +
                         ": a resource glob holds [A-Za-z0-9_.-], '*' and '?' only");
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
   if (segments != 3)
-    return fail(Code::InvalidArgument,
-                "'" + std::string(pattern) +
-                    "' must have three segments repo/type/tag ('*/*/*' matches everything)");
+    return fail(
+        Code::InvalidArgument,
+        quoted(pattern) + " must have three segments repo/type/tag ('*/*/*' matches everything)");
   return {};
 }
 
@@ -79,7 +79,7 @@ Result<void> validate_unit_glob(std::string_view pattern) {
     if (!is_alnum(c) && c != ':' && c != '-' && c != '_' && c != '.' && c != '\\' && c != '@' &&
         !is_wildcard(c))
       return fail(Code::InvalidArgument,
-                  "'" + std::string(pattern) + "' has " + describe(c) +
+                  quoted(pattern) + " has " + describe(c) +
                       ": a unit glob holds systemd unit name characters, '*' and '?' only");
   return {};
 }
