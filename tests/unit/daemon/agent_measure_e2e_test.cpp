@@ -3,7 +3,8 @@
 // carries"): init-data binds PCR 8 at start; curl --unix-socket -X POST /v1/measurements (and
 // CoCo's /aa/aael) extends the tpm default PCR (23); the evidence read back through
 // /v1/evidence quotes the changed PCR and carries the record in "aa_eventlog", and replaying that
-// log gives the PCR. A TEE that cannot extend answers 501.
+// log gives the PCR. A TEE that cannot extend answers 501. A measurement a crash interrupted
+// (the agent's write-ahead record left behind) is settled when the agent starts again.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -12,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/measure/aael.h"
+#include "agent/measure/pending_record.h"
 #include "common/digest.h"
 #include "providers/eventlog/eventlog.h"
 #include "tests/fakes/swtpm.h"
@@ -65,9 +68,12 @@ class AgentMeasureE2e : public SwtpmTest {
     std::vector<std::string> args{"--config", config.string(), "--tee",
                                   tee,        "--socket",      socket_.string()};
     if (tee == "tpm") args.insert(args.end(), {"--tcti", tcti()});
+    // A notify socket per start: a restarted agent's READY=1 must not be the first one's.
+    notify_ =
+        std::make_unique<NotifySocket>(dir_ / ("notify" + std::to_string(++starts_) + ".sock"));
     agent_ = std::make_unique<AgentProcess>(
-        args, std::vector<std::string>{"NOTIFY_SOCKET=" + notify_.path().string()}, dir_.path());
-    ASSERT_TRUE(notify_.wait_for("READY=1", 60s)) << agent_->err() << "\nKBS:\n" << kbs_->log();
+        args, std::vector<std::string>{"NOTIFY_SOCKET=" + notify_->path().string()}, dir_.path());
+    ASSERT_TRUE(notify_->wait_for("READY=1", 60s)) << agent_->err() << "\nKBS:\n" << kbs_->log();
   }
   void TearDown() override {
     if (agent_) {
@@ -87,8 +93,84 @@ class AgentMeasureE2e : public SwtpmTest {
     return v ? *v : Bytes{};
   }
 
+  void stop_agent() {
+    agent_->signal(SIGTERM);
+    EXPECT_EQ(agent_->wait_exit(20s), 0) << agent_->err();
+    agent_.reset();
+  }
+  // The records of the AAEL the evidence carries ("aa_eventlog"), each checked to be an
+  // EV_EVENT_TAG on PCR 23 whose digest is the SHA-256 of its data.
+  std::vector<eventlog::Event> aael_events(const nlohmann::json& ev) {
+    if (!ev.contains("aa_eventlog")) return {};
+    auto log =
+        base64_decode(ev.at("aa_eventlog").get<std::string>(), Base64::Standard, Padding::Required);
+    EXPECT_TRUE(log);
+    if (!log) return {};
+    auto parsed = eventlog::parse_eventlog(*log);
+    EXPECT_TRUE(parsed) << parsed.error().message;
+    if (!parsed) return {};
+    for (const auto& e : parsed->events) {
+      EXPECT_EQ(e.index, 23u);
+      EXPECT_EQ(e.type, 6u);  // EV_EVENT_TAG
+      EXPECT_EQ(e.digests.size(), 1u);
+      if (!e.digests.empty()) {
+        EXPECT_EQ(e.digests[0].value, sha256(e.data));
+      }
+    }
+    return parsed->events;
+  }
+  // What a verifier computes: the PCR from zero, extended with each record's digest in order.
+  static Bytes replay(const std::vector<eventlog::Event>& events) {
+    Bytes value(32, 0);
+    for (const auto& e : events) {
+      if (e.digests.empty()) continue;
+      value.insert(value.end(), e.digests[0].value.begin(), e.digests[0].value.end());
+      value = sha256(value);
+    }
+    return value;
+  }
+  // The record's text: "<domain> <operation> <content>" after the 8-byte AAEL tag header.
+  static std::string text_of(const eventlog::Event& e) {
+    return e.data.size() < 8 ? std::string() : std::string(e.data.begin() + 8, e.data.end());
+  }
+  std::filesystem::path pending_path() const { return aael_.string() + ".pending"; }
+  // What a crash (kill -9, power loss) right after step 1 of a measurement leaves
+  // (runtime_measurer.h): the write-ahead record "<log>.pending" for the event, written with the
+  // agent's own encoders while no agent runs; `register_before` is PCR 23 as the evidence
+  // showed it. Returns the digest the register is extended with in step 2.
+  Bytes leave_pending_measurement(std::string_view content, const Bytes& register_before) {
+    const auto record = measure::encode_record({23, HashAlg::Sha256}, "app", "load", content);
+    EXPECT_TRUE(record) << record.error().message;
+    if (!record) return {};
+    const auto log_size = std::filesystem::file_size(aael_);
+    write_text_file(pending_path(),
+                    to_string(measure::encode_pending(
+                        {log_size, register_before, record->digest, record->bytes})));
+    ::chmod(pending_path().c_str(), 0600);
+    return record->digest;
+  }
+  void extend_pcr23(const Bytes& digest) {
+    ASSERT_EQ(tpm2("pcrextend 23:sha256=" + hex_encode(digest)).first, 0);
+  }
+  // An agent with an AK and one measurement in its log; returns PCR 23 after it.
+  Bytes agent_with_one_measurement() {
+    const auto ak = run_cli({"tpm", "provision-ak", "--tcti", tcti(), "--handle", "0x81010002",
+                             "-o", (dir_ / "ak.pem").string()},
+                            dir_);
+    EXPECT_EQ(ak.exit_code, 0) << ak.err;
+    start_agent("tpm", "");
+    if (HasFatalFailure()) return {};
+    const auto r = request(socket_, "/v1/measurements", dir_,
+                           R"({"domain":"app","operation":"load","content":"first"})");
+    EXPECT_EQ(r.status, "200") << r.body << agent_->err();
+    const auto ev = evidence();
+    EXPECT_EQ(aael_events(ev).size(), 1u);
+    return pcr(ev, 23);
+  }
+
   TempDir dir_;
-  NotifySocket notify_{dir_ / "notify.sock"};
+  int starts_ = 0;
+  std::unique_ptr<NotifySocket> notify_;
   std::filesystem::path socket_ = dir_ / "agent.sock";
   std::filesystem::path aael_ = dir_ / "run" / "eventlog";
   std::unique_ptr<TestKbs> kbs_;
@@ -139,26 +221,11 @@ TEST_F(AgentMeasureE2e, MeasurementChangesThePcrAndTheEvidenceLogReplaysToIt) {
   EXPECT_NE(pcr23, Bytes(32, 0));
   EXPECT_EQ(pcr(after, 8), pcr(before, 8));  // bound once, not again
   ASSERT_TRUE(after.contains("aa_eventlog")) << after.dump();
-  auto log = base64_decode(after.at("aa_eventlog").get<std::string>(), Base64::Standard,
-                           Padding::Required);
-  ASSERT_TRUE(log);
-  auto parsed = eventlog::parse_eventlog(*log);
-  ASSERT_TRUE(parsed) << parsed.error().message;
-  ASSERT_EQ(parsed->events.size(), 2u);
-  Bytes replayed(32, 0);
-  for (const auto& e : parsed->events) {
-    EXPECT_EQ(e.index, 23u);
-    EXPECT_EQ(e.type, 6u);  // EV_EVENT_TAG
-    ASSERT_EQ(e.digests.size(), 1u);
-    EXPECT_EQ(e.digests[0].value, sha256(e.data));
-    replayed.insert(replayed.end(), e.digests[0].value.begin(), e.digests[0].value.end());
-    replayed = sha256(replayed);
-  }
-  EXPECT_EQ(replayed, pcr23);
-  EXPECT_EQ(std::string(parsed->events[0].data.begin() + 8, parsed->events[0].data.end()),
-            "github.com/confidential-containers PullImage busybox@sha256:ab");
-  EXPECT_EQ(std::string(parsed->events[1].data.begin() + 8, parsed->events[1].data.end()),
-            "app load config v2");
+  const auto events = aael_events(after);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(replay(events), pcr23);
+  EXPECT_EQ(text_of(events[0]), "github.com/confidential-containers PullImage busybox@sha256:ab");
+  EXPECT_EQ(text_of(events[1]), "app load config v2");
 
   // The log file itself: the daemon's, mode 0600.
   struct stat st {};
@@ -215,6 +282,78 @@ TEST_F(AgentMeasureE2e, APcrLocalityZeroCannotExtendRefusesToStartNamingIt) {
             std::string::npos)
       << agent.err();
   EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+// Crashed after step 2: the PCR holds the measurement, the log does not. The agent that starts
+// next appends the record before it serves evidence, so the log replays to the PCR again.
+TEST_F(AgentMeasureE2e, AtStartAMeasurementThatReachedThePcrButNotTheLogIsAppended) {
+  const Bytes before = agent_with_one_measurement();
+  if (HasFatalFailure()) return;
+  stop_agent();
+  extend_pcr23(leave_pending_measurement("crashed after the extend", before));
+  if (HasFatalFailure()) return;
+
+  start_agent("tpm", "");
+  if (HasFatalFailure()) return;
+  EXPECT_FALSE(std::filesystem::exists(pending_path()));
+  const auto ev = evidence();
+  const auto events = aael_events(ev);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(text_of(events[1]), "app load crashed after the extend");
+  EXPECT_NE(pcr(ev, 23), before);
+  EXPECT_EQ(replay(events), pcr(ev, 23));
+}
+
+// Crashed after step 1: the record never reached the PCR. The agent drops it, keeps the log as
+// it was, and measures again.
+TEST_F(AgentMeasureE2e, AtStartAMeasurementThatNeverReachedThePcrIsDroppedAndMeasuringGoesOn) {
+  const Bytes before = agent_with_one_measurement();
+  if (HasFatalFailure()) return;
+  stop_agent();
+  leave_pending_measurement("crashed before the extend", before);
+
+  start_agent("tpm", "");
+  if (HasFatalFailure()) return;
+  EXPECT_FALSE(std::filesystem::exists(pending_path()));
+  const auto ev = evidence();
+  EXPECT_EQ(pcr(ev, 23), before);
+  ASSERT_EQ(aael_events(ev).size(), 1u);
+
+  const auto r = request(socket_, "/v1/measurements", dir_,
+                         R"({"domain":"app","operation":"load","content":"next"})");
+  EXPECT_EQ(r.status, "200") << r.body << agent_->err();
+  const auto after = evidence();
+  const auto events = aael_events(after);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(text_of(events[1]), "app load next");
+  EXPECT_EQ(replay(events), pcr(after, 23));
+}
+
+// The PCR matches neither the log nor the log with the pending record (something else extended
+// it): the agent still starts and serves, says why at start, refuses measurements with the same
+// reason, and keeps the pending record for a person to look at.
+TEST_F(AgentMeasureE2e, AtStartAPcrThatNeitherLogExplainsRefusesMeasurementsAndKeepsTheRecord) {
+  const Bytes before = agent_with_one_measurement();
+  if (HasFatalFailure()) return;
+  stop_agent();
+  leave_pending_measurement("never logged", before);
+  extend_pcr23(sha256(as_bytes(std::string_view("someone else"))));
+  if (HasFatalFailure()) return;
+
+  start_agent("tpm", "");
+  if (HasFatalFailure()) return;
+  const std::string why = "refusing measurements";
+  EXPECT_NE(agent_->err().find("runtime measurements: "), std::string::npos) << agent_->err();
+  EXPECT_NE(agent_->err().find(why), std::string::npos) << agent_->err();
+  const auto r = request(socket_, "/v1/measurements", dir_,
+                         R"({"domain":"app","operation":"load","content":"refused"})");
+  EXPECT_EQ(r.status, "503") << r.body;
+  const auto j = nlohmann::json::parse(r.body, nullptr, false);
+  EXPECT_EQ(j.value("code", ""), "failed precondition") << r.body;
+  EXPECT_NE(j.value("error", "").find(why), std::string::npos) << r.body;
+  EXPECT_TRUE(std::filesystem::exists(pending_path()));
+  // Evidence is still served, with the log as it was.
+  EXPECT_EQ(aael_events(evidence()).size(), 1u);
 }
 
 TEST_F(AgentMeasureE2e, ATeeThatCannotExtendAnswers501) {
