@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "agent/crypto/jwe.h"
@@ -33,6 +34,18 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
   if (!__builtin_add_overflow(a, b, &sum)) return sum;
   return b > 0 ? std::numeric_limits<std::int64_t>::max()
                : std::numeric_limits<std::int64_t>::min();
+}
+
+// When a token with expiry `exp`, received at `now`, is re-attested. The margin is at most a
+// tenth of the token's lifetime: a token living no longer than the margin would be stale on
+// arrival, and every use of it (the daemon's refresh, then the resource GET right after it)
+// would attest again: 2.4 handshakes per lifetime with 10 s tokens.
+std::int64_t refresh_time(std::int64_t exp, std::int64_t now, std::chrono::seconds max_margin) {
+  const std::int64_t lifetime =
+      saturating_add(exp, now == std::numeric_limits<std::int64_t>::min() ? 0 : -now);
+  const std::int64_t margin =
+      std::clamp<std::int64_t>(lifetime / 10, 0, std::max<std::int64_t>(max_margin.count(), 0));
+  return saturating_add(exp, -margin);
 }
 
 std::string trim_base(std::string url) {
@@ -229,7 +242,7 @@ Result<KbsClient::SessionPtr> KbsClient::handshake() {
   // A renewed cookie on /attest replaces the first one (Trustee sends the same one again).
   if (auto renewed = find_session_cookie(attested->headers_named("set-cookie")))
     s->session_id = std::move(*renewed);
-  s->refresh_at = claims->exp ? saturating_add(*claims->exp, -options_.token_refresh_margin.count())
+  s->refresh_at = claims->exp ? refresh_time(*claims->exp, now(), options_.token_refresh_margin)
                               : saturating_add(now(), options_.default_token_lifetime.count());
   return SessionPtr(std::move(s));
 }

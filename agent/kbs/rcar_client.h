@@ -48,7 +48,8 @@ struct KbsClientOptions {
   // Background check (default): resources are fetched with the session cookie. Passport: with
   // "Authorization: Bearer <token>" and no cookie.
   bool bearer_auth = false;
-  // Re-attest when the token expires within this margin.
+  // Re-attest when the token expires within this margin, or within a tenth of its lifetime
+  // when that is shorter (a 10 s token is used for 9 s, not re-attested on every use).
   std::chrono::seconds token_refresh_margin{30};
   // Lifetime assumed for a token without "exp" (the KBS session lasts 5 minutes by default).
   std::chrono::seconds default_token_lifetime{60};

@@ -260,6 +260,24 @@ TEST_F(RcarClientTest, TokenIsCachedUntilNearExpiry) {
   EXPECT_EQ(http.auth_count, 3);
 }
 
+// A token living no longer than the 30 s margin was stale on arrival: every use attested
+// again. Now the margin is a tenth of such a token's lifetime.
+TEST_F(RcarClientTest, AShortLivedTokenIsUsedForNineTenthsOfItsLifetime) {
+  http.attest = [this](const http::HttpRequest&) -> Result<http::HttpResponse> {
+    return response(200, R"({"token":")" + make_token(now + 10) + R"("})");
+  };
+  KbsClient client(http, provider, options());
+  ASSERT_TRUE(client.token());
+  ASSERT_TRUE(client.token());
+  EXPECT_EQ(http.auth_count, 1);
+  now += 8;
+  ASSERT_TRUE(client.token());
+  EXPECT_EQ(http.auth_count, 1);
+  now += 1;  // within the last tenth
+  ASSERT_TRUE(client.token());
+  EXPECT_EQ(http.auth_count, 2);
+}
+
 // exp = INT64_MIN minus the refresh margin used to wrap to "valid for ever" (signed overflow);
 // it must count as expired, and exp = INT64_MAX as valid, without overflow either way.
 TEST_F(RcarClientTest, ExtremeTokenTimesSaturate) {
