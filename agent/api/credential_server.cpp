@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "agent/api/credential_peer.h"
+#include "agent/api/worker_pool.h"
 #include "agent/kbs/resource_uri.h"
 #include "common/log.h"
 
@@ -113,15 +114,17 @@ struct CredentialServer::State {
   std::mutex mu;
   std::condition_variable idle;
   std::vector<config::CredentialEntry> entries;
-  int in_flight = 0;  // connections on their own thread (fetching, then one send)
+  int in_flight = 0;  // connections on a worker (fetching, then one send)
   bool stopping = false;
+  // Joined threads, not detached ones (worker_pool.h says why); stopped by stop().
+  WorkerPool workers;
 };
 
 namespace {
 
 using State = CredentialServer::State;
 
-// Runs on its own thread, counted in state->in_flight until it has closed the connection.
+// Runs on a worker, counted in state->in_flight until it has closed the connection.
 void serve_connection(const std::shared_ptr<State>& state, UniqueFd conn, CredentialPeer peer,
                       std::string resource) {
   {
@@ -184,12 +187,14 @@ void handle_accepted(const std::shared_ptr<State>& state, UniqueFd conn) {
     return;
   }
   ++state->in_flight;
-  try {
-    std::thread(serve_connection, state, std::move(conn), std::move(*peer), std::move(*resource))
-        .detach();
-  } catch (const std::system_error& e) {
+  const std::string who = describe(*peer);
+  // std::function wants a copyable job: the connection goes in a shared box.
+  auto fd = std::make_shared<UniqueFd>(std::move(conn));
+  if (!state->workers.submit([state, fd, peer = std::move(*peer), resource = std::move(*resource)] {
+        serve_connection(state, std::move(*fd), peer, resource);
+      })) {
     --state->in_flight;
-    log::error("credential socket: cannot start a thread: " + std::string(e.what()));
+    log::error("credential socket: cannot start a thread for " + who);
   }
 }
 
@@ -257,8 +262,12 @@ void CredentialServer::stop() {
   const std::uint64_t one = 1;
   (void)!::write(state_->wake_fd, &one, sizeof one);
   if (state_->acceptor.joinable()) state_->acceptor.join();
-  std::unique_lock lock(state_->mu);
-  state_->idle.wait(lock, [&] { return state_->in_flight == 0; });
+  {
+    std::unique_lock lock(state_->mu);
+    state_->idle.wait(lock, [&] { return state_->in_flight == 0; });
+  }
+  // Joins the workers: after this no thread holds a job (nor its reference to the state).
+  state_->workers.stop();
 }
 
 CredentialServer::~CredentialServer() { stop(); }

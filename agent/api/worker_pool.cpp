@@ -5,9 +5,22 @@
 
 namespace attest::api {
 
+void WorkerPool::join_ended() {
+  for (const std::thread::id id : ended_) {
+    for (auto it = workers_.begin(); it != workers_.end(); ++it) {
+      if (it->get_id() != id) continue;
+      it->join();
+      workers_.erase(it);
+      break;
+    }
+  }
+  ended_.clear();
+}
+
 bool WorkerPool::submit(std::function<void()> job) {
   std::unique_lock lock(mu_);
   if (stopping_) return false;
+  join_ended();
   jobs_.push_back(std::move(job));
   // Only jobs beyond the idle workers need a thread of their own.
   if (jobs_.size() <= idle_) {
@@ -15,7 +28,7 @@ bool WorkerPool::submit(std::function<void()> job) {
     return true;
   }
   try {
-    std::thread(&WorkerPool::work, this).detach();
+    workers_.emplace_back(&WorkerPool::work, this);
     ++threads_;
   } catch (const std::system_error&) {
     jobs_.pop_back();  // out of threads: the caller answers 503
@@ -43,17 +56,24 @@ void WorkerPool::work() {
     job = nullptr;  // whatever the job held (a response, a secret) goes before the next wait
     lock.lock();
   }
-  // Notified under the lock: stop() cannot return (and the pool be destroyed) before this
-  // thread has let go of mu_, and it touches nothing of the pool after that.
+  // This thread touches nothing of the pool after letting go of mu_; it is joined by the next
+  // submit() or by stop(), which the pool's destructor runs.
   --threads_;
-  gone_.notify_all();
+  ended_.push_back(std::this_thread::get_id());
 }
 
 void WorkerPool::stop() {
-  std::unique_lock lock(mu_);
-  stopping_ = true;
-  wake_.notify_all();
-  gone_.wait(lock, [&] { return threads_ == 0; });
+  std::list<std::thread> workers;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    wake_.notify_all();
+    workers.swap(workers_);
+    ended_.clear();
+  }
+  // Outside mu_: a worker still running jobs needs it to take the next one and to end. A second
+  // stop() finds nothing left to join.
+  for (auto& t : workers) t.join();
 }
 
 std::size_t WorkerPool::threads() const {

@@ -64,5 +64,50 @@ TEST(WorkerPool, StopRunsTheSubmittedJobsThenRefusesNewOnes) {
   EXPECT_EQ(ran, 20);
 }
 
+// A worker's thread-local destructors (OpenSSL frees a thread's DRBGs in one) have run when
+// stop() returns, both for a worker that was busy and for one that had ended on its own while
+// idle: the process may exit right after stop(), and a destructor running after OpenSSL's atexit
+// cleanup leaks (worker_pool.h). The destructor here is slow on purpose: with detached workers
+// stop() returned long before it finished.
+std::atomic<int> g_thread_exits{0};
+struct SlowThreadExit {
+  bool touched = false;
+  ~SlowThreadExit() {
+    if (!touched) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ++g_thread_exits;
+  }
+};
+thread_local SlowThreadExit t_slow_exit;
+
+TEST(WorkerPool, StopReturnsOnlyOnceEveryWorkerThreadHasFinishedExiting) {
+  g_thread_exits = 0;
+  WorkerPool pool(std::chrono::milliseconds(20));
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(pool.submit([&] {
+    t_slow_exit.touched = true;
+    ++ran;
+  }));
+  wait_until([&] { return pool.threads() == 0; });  // ended on its own, idle
+  ASSERT_EQ(pool.threads(), 0u);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  ASSERT_TRUE(pool.submit([&] {
+    t_slow_exit.touched = true;
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });
+    ++ran;
+  }));
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  pool.stop();
+  EXPECT_EQ(ran, 2);
+  EXPECT_EQ(g_thread_exits, 2);
+}
+
 }  // namespace
 }  // namespace attest::api
